@@ -1,0 +1,37 @@
+package io.tailstream.app;
+
+import io.tailstream.config.TailstreamConfig;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
+
+/** Translates a {@link TailstreamConfig} into Kafka Streams properties. */
+public final class StreamsSettings {
+  private StreamsSettings() {}
+
+  /**
+   * Kafka Streams properties for the sampler. {@code kafka.properties} are applied last, so a user
+   * can override any of the defaults set here.
+   */
+  public static Properties of(TailstreamConfig config) {
+    Properties p = new Properties();
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
+    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, config.processingGuarantee().streamsValue());
+    p.put(StreamsConfig.STATE_DIR_CONFIG, config.state().dir().toAbsolutePath().toString());
+    p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class);
+    p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class);
+    // A record that fails in processing (a bug, not bad input: bad input is dead-lettered by the
+    // ingest step) goes to the dead-letter topic with Kafka's KIP-1034 headers instead of
+    // stopping every partition of the instance.
+    p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+        LogAndContinueProcessingExceptionHandler.class);
+    p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG,
+        config.topics().deadLetter());
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+    p.putAll(config.kafka().properties());
+    return p;
+  }
+}

@@ -1,0 +1,229 @@
+package io.tailstream.assembly;
+
+import io.tailstream.config.TailstreamConfig;
+import io.tailstream.decision.CachedDecision;
+import io.tailstream.decision.DecisionCache;
+import io.tailstream.decision.TraceDecider;
+import io.tailstream.emit.Emitted;
+import io.tailstream.metrics.SamplerMetrics;
+import io.tailstream.rules.CompletionReason;
+import io.tailstream.serdes.avro.TraceDecisionCodec;
+import io.tailstream.serdes.otlp.TraceIds;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+
+/**
+ * Buffers each trace's fragments until the trace is complete, then decides it.
+ *
+ * <p>Stores, all changelogged:
+ *
+ * <ul>
+ *   <li>{@value AssemblyStores#FRAGMENTS}: fragments appended under {@code (traceId, seq)}; a
+ *       growing value is never rewritten.
+ *   <li>{@value AssemblyStores#STATE}: one small {@link TraceBufferState} per trace.
+ *   <li>{@value AssemblyStores#DEADLINES}: the time index, {@code (deadline, traceId)}, which the
+ *       wall-clock punctuator scans in order.
+ *   <li>{@value AssemblyStores#DECISIONS}: the decision cache that late spans follow.
+ * </ul>
+ *
+ * <p>A trace is decided at the earliest of {@code decision.wait} after its last span, {@code
+ * decision.root-grace} after its root span, {@code decision.max-trace-age} after its first span,
+ * and the moment it exceeds {@code limits.max-spans-per-trace}. All times are this instance's wall
+ * clock, so that idle partitions still decide.
+ */
+public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], String, Emitted> {
+  /** Upper bound of traces decided by one punctuation, so one call never stalls the thread. */
+  static final int MAX_DECISIONS_PER_PUNCTUATION = 5_000;
+
+  private final long waitMs;
+  private final long rootGraceMs;
+  private final long maxAgeMs;
+  private final int maxSpans;
+  private final Duration lateSpanWindow;
+  private final Duration punctuationInterval;
+  private final TraceDecider decider;
+  private final SamplerMetrics metrics;
+
+  private ProcessorContext<String, Emitted> context;
+  private KeyValueStore<Bytes, byte[]> fragments;
+  private KeyValueStore<Bytes, byte[]> states;
+  private KeyValueStore<Bytes, byte[]> deadlines;
+  private DecisionCache decisions;
+
+  public TraceAssemblyProcessor(
+      TailstreamConfig config, TraceDecider decider, SamplerMetrics metrics) {
+    this.waitMs = config.decision().wait().toMillis();
+    this.rootGraceMs = config.decision().rootGrace().toMillis();
+    this.maxAgeMs = config.decision().maxTraceAge().toMillis();
+    this.maxSpans = config.limits().maxSpansPerTrace();
+    this.lateSpanWindow = config.decision().lateSpanWindow();
+    this.punctuationInterval = punctuationInterval(config.decision());
+    this.decider = decider;
+    this.metrics = metrics;
+  }
+
+  /** A fifth of the shortest completion timer, between 50 ms and 1 s. */
+  static Duration punctuationInterval(TailstreamConfig.Decision d) {
+    long shortest = Math.min(d.wait().toMillis(), d.rootGrace().toMillis());
+    return Duration.ofMillis(Math.max(50, Math.min(1000, shortest / 5)));
+  }
+
+  @Override
+  public void init(ProcessorContext<String, Emitted> context) {
+    this.context = context;
+    this.fragments = context.getStateStore(AssemblyStores.FRAGMENTS);
+    this.states = context.getStateStore(AssemblyStores.STATE);
+    this.deadlines = context.getStateStore(AssemblyStores.DEADLINES);
+    WindowStore<Bytes, byte[]> decisionStore = context.getStateStore(AssemblyStores.DECISIONS);
+    this.decisions = new DecisionCache(decisionStore, lateSpanWindow);
+    context.schedule(punctuationInterval, PunctuationType.WALL_CLOCK_TIME, this::decideDue);
+  }
+
+  @Override
+  public void process(Record<Bytes, byte[]> record) {
+    long now = context.currentSystemTimeMs();
+    byte[] traceId = record.key().get();
+    BufferedFragment fragment = BufferedFragment.decode(record.value());
+    byte[] stateBytes = states.get(record.key());
+    TraceBufferState state;
+    if (stateBytes == null) {
+      Optional<CachedDecision> decided = decisions.find(traceId, now);
+      if (decided.isPresent()) {
+        followDecision(traceId, fragment, decided.get(), now);
+        return;
+      }
+      state = TraceBufferState.first(now);
+    } else {
+      state = TraceBufferState.decode(stateBytes);
+    }
+    fragments.put(StoreKeys.fragment(traceId, state.nextSeq()), record.value());
+    TraceBufferState appended = state.append(fragment, now);
+    if (appended.spanCount() > maxSpans) {
+      if (state.deadlineMs() != Long.MAX_VALUE) {
+        deadlines.delete(StoreKeys.deadline(state.deadlineMs(), traceId));
+      }
+      decide(traceId, appended, CompletionReason.SPAN_LIMIT, now);
+      return;
+    }
+    long deadline = deadlineOf(appended);
+    if (deadline != state.deadlineMs()) {
+      if (state.deadlineMs() != Long.MAX_VALUE) {
+        deadlines.delete(StoreKeys.deadline(state.deadlineMs(), traceId));
+      }
+      deadlines.put(StoreKeys.deadline(deadline, traceId), new byte[0]);
+    }
+    states.put(record.key(), appended.withDeadline(deadline).encode());
+  }
+
+  private long deadlineOf(TraceBufferState s) {
+    long deadline = Math.min(s.lastArrivalMs() + waitMs, s.firstArrivalMs() + maxAgeMs);
+    if (s.rootSeen()) {
+      deadline = Math.min(deadline, s.rootArrivalMs() + rootGraceMs);
+    }
+    return deadline;
+  }
+
+  /** Which timer fired first; ties go to root, then idle, then max age. */
+  private CompletionReason reasonOf(TraceBufferState s) {
+    long idle = s.lastArrivalMs() + waitMs;
+    long age = s.firstArrivalMs() + maxAgeMs;
+    long root = s.rootSeen() ? s.rootArrivalMs() + rootGraceMs : Long.MAX_VALUE;
+    if (root <= idle && root <= age) {
+      return CompletionReason.ROOT;
+    }
+    return idle <= age ? CompletionReason.IDLE : CompletionReason.MAX_AGE;
+  }
+
+  /** The wall-clock punctuation: decides every trace whose deadline has passed, up to a bound. */
+  void decideDue(long now) {
+    List<Bytes> due = new ArrayList<>();
+    boolean more = false;
+    // Collect first, then mutate: writing to a store while iterating it is not safe with caching.
+    try (KeyValueIterator<Bytes, byte[]> it =
+        deadlines.range(StoreKeys.deadline(0, new byte[StoreKeys.TRACE_ID_BYTES]),
+            StoreKeys.deadlineUpperBound(now))) {
+      while (it.hasNext()) {
+        if (due.size() == MAX_DECISIONS_PER_PUNCTUATION) {
+          more = true;
+          break;
+        }
+        due.add(it.next().key);
+      }
+    }
+    if (more) {
+      metrics.punctuationBounded();
+    }
+    for (Bytes indexKey : due) {
+      deadlines.delete(indexKey);
+      byte[] traceId = StoreKeys.traceIdOfDeadline(indexKey);
+      byte[] stateBytes = states.get(Bytes.wrap(traceId));
+      if (stateBytes == null) {
+        continue; // decided already, by the span limit
+      }
+      TraceBufferState state = TraceBufferState.decode(stateBytes);
+      if (state.deadlineMs() != StoreKeys.deadlineOf(indexKey)) {
+        continue; // stale index entry; the current one is still in the index
+      }
+      decide(traceId, state, reasonOf(state), now);
+    }
+  }
+
+  private void decide(byte[] traceId, TraceBufferState state, CompletionReason reason, long now) {
+    byte[] all = drainFragments(traceId, state);
+    states.delete(Bytes.wrap(traceId));
+    String hex = TraceIds.toHex(traceId);
+    TraceDecider.DecidedTrace decided =
+        decider.decide(traceId, hex, all, reason, now, state.spanCount());
+    decisions.remember(traceId, decided.decision(), now);
+    if (decided.keptTrace() != null) {
+      context.forward(new Record<>(hex, Emitted.sampled(decided.keptTrace()), now));
+    }
+    context.forward(new Record<>(hex,
+        Emitted.decision(TraceDecisionCodec.encode(decided.record())), now));
+    metrics.traceDecided(decided.decision().rule(), decided.decision().kept(), reason.label(),
+        state.spanCount(), now - state.lastArrivalMs(), now - state.firstArrivalMs());
+  }
+
+  /** Reads and deletes a trace's fragments, returning their OTLP payloads concatenated. */
+  private byte[] drainFragments(byte[] traceId, TraceBufferState state) {
+    List<byte[]> parts = new ArrayList<>(state.nextSeq());
+    int total = 0;
+    for (int seq = 0; seq < state.nextSeq(); seq++) {
+      Bytes key = StoreKeys.fragment(traceId, seq);
+      byte[] value = fragments.get(key);
+      if (value != null) {
+        parts.add(value);
+        total += value.length - BufferedFragment.HEADER_BYTES;
+        fragments.delete(key);
+      }
+    }
+    ByteBuffer out = ByteBuffer.allocate(total);
+    for (byte[] part : parts) {
+      out.put(part, BufferedFragment.HEADER_BYTES, part.length - BufferedFragment.HEADER_BYTES);
+    }
+    return out.array();
+  }
+
+  private void followDecision(
+      byte[] traceId, BufferedFragment fragment, CachedDecision decision, long now) {
+    metrics.lateSpans(decision.kept(), fragment.spanCount());
+    if (decision.kept()) {
+      byte[] payload = new byte[fragment.payloadLength()];
+      System.arraycopy(fragment.encoded(), BufferedFragment.HEADER_BYTES, payload, 0,
+          payload.length);
+      context.forward(new Record<>(TraceIds.toHex(traceId),
+          Emitted.sampled(TraceDecider.markLate(payload, decision)), now));
+    }
+  }
+}

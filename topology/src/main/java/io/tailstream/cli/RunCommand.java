@@ -1,0 +1,62 @@
+package io.tailstream.cli;
+
+import io.tailstream.app.SamplerApp;
+import io.tailstream.app.TopicCheck;
+import io.tailstream.config.ConfigLoader;
+import io.tailstream.config.InvalidConfigException;
+import io.tailstream.config.TailstreamConfig;
+import io.tailstream.rules.RuleSet;
+import io.tailstream.rules.RuleValidationException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.streams.KafkaStreams;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code tailstream run --config FILE}: the sampler. */
+@Command(name = "run", description = "Run the sampler.")
+final class RunCommand implements Callable<Integer> {
+  @Option(names = "--config", required = true, paramLabel = "FILE",
+      description = "YAML config file; TAILSTREAM_* environment variables override its keys.")
+  Path config;
+
+  @Override
+  public Integer call() throws Exception {
+    TailstreamConfig cfg;
+    try {
+      cfg = ConfigLoader.load(config, System.getenv());
+    } catch (InvalidConfigException e) {
+      System.err.println(config + ": " + e.getMessage());
+      return 1;
+    }
+    RuleSet rules;
+    try {
+      rules = RuleSet.load(cfg.rules().file());
+    } catch (RuleValidationException e) {
+      System.err.println(e.getMessage());
+      return 1;
+    }
+    List<String> missing = TopicCheck.missingTopics(cfg);
+    if (!missing.isEmpty()) {
+      System.err.println("These topics do not exist on " + cfg.kafka().bootstrapServers() + ": "
+          + String.join(", ", missing) + ". Create them first, with as many partitions for "
+          + cfg.topics().spans() + " as sampler instances you may ever run.");
+      return 1;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    SamplerApp app = SamplerApp.start(cfg, rules);
+    app.streams().setStateListener((newState, oldState) -> {
+      if (newState == KafkaStreams.State.ERROR || newState == KafkaStreams.State.NOT_RUNNING) {
+        stopped.countDown();
+      }
+    });
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      app.close();
+      stopped.countDown();
+    }, "tailstream-shutdown"));
+    stopped.await();
+    return app.streams().state() == KafkaStreams.State.ERROR ? 1 : 0;
+  }
+}

@@ -1,0 +1,349 @@
+package io.tailstream.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.tailstream.config.TailstreamConfig.InputEncoding;
+import io.tailstream.config.TailstreamConfig.ProcessingGuarantee;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * Loads a {@link TailstreamConfig} from YAML, {@code TAILSTREAM_*} environment variables and
+ * defaults, in increasing order of precedence: default, file, environment.
+ *
+ * <p>Every key can be overridden by {@code TAILSTREAM_} followed by the upper-cased key path with
+ * {@code .} and {@code -} written as {@code _}, for example {@code TAILSTREAM_DECISION_WAIT}.
+ * Kafka client properties are set with {@code TAILSTREAM_KAFKA_PROPERTIES_<NAME>}, where {@code _}
+ * in NAME stands for {@code .}: {@code TAILSTREAM_KAFKA_PROPERTIES_SECURITY_PROTOCOL=SASL_SSL}.
+ *
+ * <p>Unknown keys and bad values are collected and reported together in one {@link
+ * InvalidConfigException}.
+ */
+public final class ConfigLoader {
+  /** Prefix of pass-through Kafka properties. */
+  static final String KAFKA_PROPERTIES = "kafka.properties";
+
+  private static final String ENV_PREFIX = "TAILSTREAM_";
+  private static final String ENV_KAFKA_PROPERTIES = "TAILSTREAM_KAFKA_PROPERTIES_";
+  /** Environment variables the launcher uses; they are not config keys. */
+  private static final Set<String> LAUNCHER_VARIABLES =
+      Set.of("TAILSTREAM_OPTS", "TAILSTREAM_HOME", "TAILSTREAM_JAR");
+
+  private static final Pattern TOPIC_NAME = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
+
+  /** Every scalar key with its default, in documentation order. */
+  static final Map<String, String> DEFAULTS = defaults();
+
+  private ConfigLoader() {}
+
+  private static Map<String, String> defaults() {
+    Map<String, String> d = new LinkedHashMap<>();
+    d.put("application-id", "tailstream");
+    d.put("kafka.bootstrap-servers", "localhost:9092");
+    d.put("input.encoding", "otlp_proto");
+    d.put("input.partitioned-by-trace-id", "false");
+    d.put("topics.spans", "otlp_spans");
+    d.put("topics.sampled", "sampled_traces");
+    d.put("topics.decisions", "trace_decisions");
+    d.put("topics.metrics", "trace_metrics");
+    d.put("topics.dead-letter", "tailstream_dlq");
+    d.put("decision.wait", "10s");
+    d.put("decision.root-grace", "2s");
+    d.put("decision.max-trace-age", "5m");
+    d.put("decision.late-span-window", "30m");
+    d.put("limits.max-spans-per-trace", "10000");
+    d.put("rules.file", "rules.yaml");
+    d.put("processing-guarantee", "exactly_once_v2");
+    d.put("state.dir", "./state");
+    d.put("http.host", "0.0.0.0");
+    d.put("http.port", "8080");
+    return Collections.unmodifiableMap(d);
+  }
+
+  /**
+   * Loads the YAML file, then applies environment overrides.
+   *
+   * @param file the YAML config file
+   * @param environment usually {@code System.getenv()}
+   * @throws InvalidConfigException listing every problem
+   */
+  public static TailstreamConfig load(Path file, Map<String, String> environment) {
+    List<String> problems = new ArrayList<>();
+    Map<String, String> values = new LinkedHashMap<>();
+    readYaml(file, values, problems);
+    applyEnvironment(environment, values, problems);
+    return build(values, problems);
+  }
+
+  /**
+   * Builds a config from dotted keys ({@code decision.wait}, {@code kafka.properties.linger.ms})
+   * over the defaults. Used by the demo and by tests.
+   *
+   * @throws InvalidConfigException listing every problem
+   */
+  public static TailstreamConfig fromMap(Map<String, String> values) {
+    List<String> problems = new ArrayList<>();
+    Map<String, String> copy = new LinkedHashMap<>();
+    values.forEach((k, v) -> {
+      if (DEFAULTS.containsKey(k) || k.startsWith(KAFKA_PROPERTIES + ".")) {
+        copy.put(k, v);
+      } else {
+        problems.add("unknown key '" + k + "'");
+      }
+    });
+    return build(copy, problems);
+  }
+
+  /** The environment variable that overrides a key. */
+  public static String environmentVariable(String key) {
+    return ENV_PREFIX + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+  }
+
+  private static void readYaml(Path file, Map<String, String> values, List<String> problems) {
+    JsonNode root;
+    try {
+      root = new ObjectMapper(new YAMLFactory()).readTree(Files.readAllBytes(file));
+    } catch (JsonProcessingException e) {
+      problems.add(file + ": not valid YAML: " + e.getOriginalMessage()
+          + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()
+              + ", column " + e.getLocation().getColumnNr()));
+      return;
+    } catch (IOException e) {
+      problems.add(file + ": cannot be read: " + e);
+      return;
+    }
+    if (root == null || root.isMissingNode() || root.isNull()) {
+      return; // an empty file means all defaults
+    }
+    if (!root.isObject()) {
+      problems.add(file + ": must be a YAML mapping of config keys");
+      return;
+    }
+    flatten("", root, values, problems);
+  }
+
+  private static void flatten(
+      String prefix, JsonNode node, Map<String, String> values, List<String> problems) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> field = it.next();
+      String key = prefix.isEmpty() ? field.getKey() : prefix + "." + field.getKey();
+      JsonNode value = field.getValue();
+      boolean underProperties = key.startsWith(KAFKA_PROPERTIES + ".");
+      if (value.isObject()) {
+        if (key.equals(KAFKA_PROPERTIES) || underProperties || isSection(key)) {
+          flatten(key, value, values, problems);
+        } else {
+          problems.add("unknown key '" + key + "'");
+        }
+      } else if (key.equals(KAFKA_PROPERTIES)) {
+        if (!value.isNull()) {
+          problems.add("kafka.properties must be a mapping of Kafka property names to values");
+        }
+      } else if (!underProperties && !DEFAULTS.containsKey(key)) {
+        problems.add(isSection(key)
+            ? key + " must be a mapping, not a single value"
+            : "unknown key '" + key + "'");
+      } else if (value.isArray()) {
+        problems.add(key + " must be a single value, not a list");
+      } else {
+        values.put(key, value.isNull() ? "" : value.asText());
+      }
+    }
+  }
+
+  private static boolean isSection(String key) {
+    String prefix = key + ".";
+    return DEFAULTS.keySet().stream().anyMatch(k -> k.startsWith(prefix));
+  }
+
+  private static void applyEnvironment(
+      Map<String, String> environment, Map<String, String> values, List<String> problems) {
+    Map<String, String> byVariable = new LinkedHashMap<>();
+    DEFAULTS.keySet().forEach(k -> byVariable.put(environmentVariable(k), k));
+    new TreeMap<>(environment).forEach((name, value) -> {
+      if (!name.startsWith(ENV_PREFIX) || LAUNCHER_VARIABLES.contains(name)) {
+        return;
+      }
+      if (name.startsWith(ENV_KAFKA_PROPERTIES) && name.length() > ENV_KAFKA_PROPERTIES.length()) {
+        String property = name.substring(ENV_KAFKA_PROPERTIES.length())
+            .toLowerCase(Locale.ROOT).replace('_', '.');
+        values.put(KAFKA_PROPERTIES + "." + property, value);
+      } else if (byVariable.containsKey(name)) {
+        values.put(byVariable.get(name), value);
+      } else {
+        problems.add("unknown environment variable " + name + " (no such config key)");
+      }
+    });
+  }
+
+  private static TailstreamConfig build(Map<String, String> values, List<String> problems) {
+    Reader r = new Reader(values, problems);
+    String applicationId = r.get("application-id", ConfigLoader::nonBlank);
+    String bootstrap = r.get("kafka.bootstrap-servers", ConfigLoader::nonBlank);
+    Map<String, String> properties = new TreeMap<>();
+    values.forEach((k, v) -> {
+      if (k.startsWith(KAFKA_PROPERTIES + ".")) {
+        properties.put(k.substring(KAFKA_PROPERTIES.length() + 1), v);
+      }
+    });
+    InputEncoding encoding = r.get("input.encoding", v -> enumValue(InputEncoding.class, v));
+    Boolean partitioned = r.get("input.partitioned-by-trace-id", ConfigLoader::bool);
+    String spans = r.get("topics.spans", ConfigLoader::topic);
+    String sampled = r.get("topics.sampled", ConfigLoader::topic);
+    String decisions = r.get("topics.decisions", ConfigLoader::topic);
+    String metrics = r.get("topics.metrics", ConfigLoader::topic);
+    String deadLetter = r.get("topics.dead-letter", ConfigLoader::topic);
+    Duration wait = r.get("decision.wait", ConfigLoader::positiveDuration);
+    Duration rootGrace = r.get("decision.root-grace", ConfigLoader::positiveDuration);
+    Duration maxAge = r.get("decision.max-trace-age", ConfigLoader::positiveDuration);
+    Duration lateWindow = r.get("decision.late-span-window", ConfigLoader::positiveDuration);
+    Integer maxSpans = r.get("limits.max-spans-per-trace", ConfigLoader::positiveInt);
+    String rulesFile = r.get("rules.file", ConfigLoader::nonBlank);
+    ProcessingGuarantee guarantee = r.get("processing-guarantee", ConfigLoader::guarantee);
+    String stateDir = r.get("state.dir", ConfigLoader::nonBlank);
+    String httpHost = r.get("http.host", ConfigLoader::nonBlank);
+    Integer httpPort = r.get("http.port", ConfigLoader::port);
+    if (wait != null && maxAge != null && maxAge.compareTo(wait) < 0) {
+      problems.add("decision.max-trace-age was '" + DurationParser.format(maxAge)
+          + "' but it must be at least decision.wait ('" + DurationParser.format(wait) + "')");
+    }
+    if (spans != null && spans.equals(sampled)) {
+      problems.add("topics.sampled must differ from topics.spans ('" + spans + "')");
+    }
+    if (!problems.isEmpty()) {
+      throw new InvalidConfigException(problems);
+    }
+    return new TailstreamConfig(
+        applicationId,
+        new TailstreamConfig.Kafka(bootstrap, properties),
+        new TailstreamConfig.Input(encoding, partitioned),
+        new TailstreamConfig.Topics(spans, sampled, decisions, metrics, deadLetter),
+        new TailstreamConfig.Decision(wait, rootGrace, maxAge, lateWindow),
+        new TailstreamConfig.Limits(maxSpans),
+        new TailstreamConfig.Rules(Path.of(rulesFile)),
+        guarantee,
+        new TailstreamConfig.State(Path.of(stateDir)),
+        new TailstreamConfig.Http(httpHost, httpPort));
+  }
+
+  /** Reads one key, converting it and recording a problem instead of throwing. */
+  private static final class Reader {
+    private final Map<String, String> values;
+    private final List<String> problems;
+
+    Reader(Map<String, String> values, List<String> problems) {
+      this.values = values;
+      this.problems = problems;
+    }
+
+    <T> T get(String key, Function<String, T> parser) {
+      String raw = values.getOrDefault(key, DEFAULTS.get(key));
+      try {
+        return parser.apply(raw);
+      } catch (IllegalArgumentException e) {
+        problems.add(key + " was '" + raw + "' but it " + e.getMessage());
+        return null;
+      }
+    }
+  }
+
+  private static String nonBlank(String v) {
+    if (v.isBlank()) {
+      throw new IllegalArgumentException("must not be empty");
+    }
+    return v.trim();
+  }
+
+  private static String topic(String v) {
+    if (!TOPIC_NAME.matcher(v).matches() || v.equals(".") || v.equals("..")) {
+      throw new IllegalArgumentException(
+          "must be a Kafka topic name: 1 to 249 of the characters a-z A-Z 0-9 . _ -");
+    }
+    return v;
+  }
+
+  private static Boolean bool(String v) {
+    if (v.equalsIgnoreCase("true")) {
+      return Boolean.TRUE;
+    } else if (v.equalsIgnoreCase("false")) {
+      return Boolean.FALSE;
+    }
+    throw new IllegalArgumentException("must be true or false");
+  }
+
+  private static Duration positiveDuration(String v) {
+    Duration d;
+    try {
+      d = DurationParser.parse(v);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "must be a duration such as 500ms, 10s, 5m or 1h", e);
+    }
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException("must be positive");
+    }
+    return d;
+  }
+
+  private static Integer positiveInt(String v) {
+    int n;
+    try {
+      n = Integer.parseInt(v.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("must be a whole number", e);
+    }
+    if (n <= 0) {
+      throw new IllegalArgumentException("must be positive");
+    }
+    return n;
+  }
+
+  private static Integer port(String v) {
+    int n;
+    try {
+      n = Integer.parseInt(v.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("must be a port number from 0 to 65535", e);
+    }
+    if (n < 0 || n > 65535) {
+      throw new IllegalArgumentException("must be a port number from 0 to 65535");
+    }
+    return n;
+  }
+
+  private static ProcessingGuarantee guarantee(String v) {
+    for (ProcessingGuarantee g : ProcessingGuarantee.values()) {
+      if (g.streamsValue().equals(v)) {
+        return g;
+      }
+    }
+    throw new IllegalArgumentException("must be exactly_once_v2 or at_least_once");
+  }
+
+  private static <E extends Enum<E>> E enumValue(Class<E> type, String v) {
+    StringBuilder allowed = new StringBuilder();
+    for (E e : type.getEnumConstants()) {
+      String name = e.name().toLowerCase(Locale.ROOT);
+      if (name.equals(v)) {
+        return e;
+      }
+      allowed.append(allowed.length() == 0 ? "" : " or ").append(name);
+    }
+    throw new IllegalArgumentException("must be " + allowed);
+  }
+}

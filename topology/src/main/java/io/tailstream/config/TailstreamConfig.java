@@ -1,0 +1,106 @@
+package io.tailstream.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The validated configuration of one sampler instance. Build it with {@link ConfigLoader}, which
+ * reads the YAML file, applies {@code TAILSTREAM_*} environment overrides and reports every
+ * problem at once.
+ *
+ * @param applicationId the Kafka Streams {@code application.id}; instances with the same id share
+ *     the work
+ * @param kafka broker addresses and pass-through client properties
+ * @param input how input records are encoded and partitioned
+ * @param topics topic names
+ * @param decision when a trace counts as complete
+ * @param limits per-trace limits
+ * @param rules where the sampling rules live
+ * @param processingGuarantee {@code exactly_once_v2} (default) or {@code at_least_once}
+ * @param state where the local state stores live
+ * @param http the HTTP endpoint for metrics and probes
+ */
+public record TailstreamConfig(
+    String applicationId,
+    Kafka kafka,
+    Input input,
+    Topics topics,
+    Decision decision,
+    Limits limits,
+    Rules rules,
+    ProcessingGuarantee processingGuarantee,
+    State state,
+    Http http) {
+
+  public TailstreamConfig {
+    Objects.requireNonNull(applicationId, "applicationId");
+    Objects.requireNonNull(kafka, "kafka");
+    Objects.requireNonNull(input, "input");
+    Objects.requireNonNull(topics, "topics");
+    Objects.requireNonNull(decision, "decision");
+    Objects.requireNonNull(limits, "limits");
+    Objects.requireNonNull(rules, "rules");
+    Objects.requireNonNull(processingGuarantee, "processingGuarantee");
+    Objects.requireNonNull(state, "state");
+    Objects.requireNonNull(http, "http");
+  }
+
+  /** Broker addresses, plus properties passed unchanged to Kafka Streams and its clients. */
+  public record Kafka(String bootstrapServers, Map<String, String> properties) {
+    public Kafka {
+      properties = Map.copyOf(properties);
+    }
+  }
+
+  /** How the input topic is encoded and whether it is already partitioned by trace ID. */
+  public record Input(InputEncoding encoding, boolean partitionedByTraceId) {}
+
+  /** Topic names. */
+  public record Topics(
+      String spans, String sampled, String decisions, String metrics, String deadLetter) {}
+
+  /**
+   * Completion timing. A trace is decided at the earliest of: {@code wait} after its last span,
+   * {@code rootGrace} after its root span, {@code maxTraceAge} after its first span. Decisions are
+   * remembered for {@code lateSpanWindow} so that late spans follow them.
+   */
+  public record Decision(
+      Duration wait, Duration rootGrace, Duration maxTraceAge, Duration lateSpanWindow) {}
+
+  /** Per-trace limits; a trace that exceeds {@code maxSpansPerTrace} is decided at once. */
+  public record Limits(int maxSpansPerTrace) {}
+
+  /** The rules file, hot-reloaded when it changes. */
+  public record Rules(Path file) {}
+
+  /** Where RocksDB state lives. */
+  public record State(Path dir) {}
+
+  /** Where the HTTP endpoint listens; port 0 picks a free port. */
+  public record Http(String host, int port) {}
+
+  /** Encoding of input records. */
+  public enum InputEncoding {
+    OTLP_PROTO,
+    OTLP_JSON
+  }
+
+  /** Kafka Streams processing guarantee. */
+  public enum ProcessingGuarantee {
+    EXACTLY_ONCE_V2("exactly_once_v2"),
+    AT_LEAST_ONCE("at_least_once");
+
+    private final String streamsValue;
+
+    ProcessingGuarantee(String streamsValue) {
+      this.streamsValue = streamsValue;
+    }
+
+    /** The value of Kafka Streams' {@code processing.guarantee}. */
+    public String streamsValue() {
+      return streamsValue;
+    }
+  }
+}

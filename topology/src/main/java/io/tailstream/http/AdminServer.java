@@ -1,0 +1,98 @@
+package io.tailstream.http;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tailstream.config.TailstreamConfig;
+import io.tailstream.decision.ActiveRules;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Executors;
+import org.apache.kafka.streams.KafkaStreams;
+
+/**
+ * The sampler's HTTP endpoint: {@code /metrics} (Prometheus text format), {@code /healthz}
+ * (liveness: the Kafka Streams client has not failed) and {@code /readyz} (readiness: it is
+ * RUNNING, so its partitions are assigned and restored).
+ */
+public final class AdminServer implements AutoCloseable {
+  private final HttpServer server;
+
+  private AdminServer(HttpServer server) {
+    this.server = server;
+  }
+
+  /**
+   * Binds and starts the server.
+   *
+   * @throws IOException if the address cannot be bound
+   */
+  public static AdminServer start(
+      TailstreamConfig.Http http, PrometheusMeterRegistry registry, KafkaStreams streams,
+      ActiveRules rules) throws IOException {
+    HttpServer server = HttpServer.create(new InetSocketAddress(http.host(), http.port()), 0);
+    server.createContext("/metrics", exchange -> {
+      try (exchange) {
+        respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape());
+      }
+    });
+    server.createContext("/healthz", exchange -> {
+      try (exchange) {
+        KafkaStreams.State state = streams.state();
+        boolean alive = state != KafkaStreams.State.ERROR
+            && state != KafkaStreams.State.PENDING_ERROR
+            && state != KafkaStreams.State.NOT_RUNNING;
+        respond(exchange, alive ? 200 : 503, "text/plain; charset=utf-8", state + "\n");
+      }
+    });
+    server.createContext("/readyz", exchange -> {
+      try (exchange) {
+        KafkaStreams.State state = streams.state();
+        respond(exchange, state == KafkaStreams.State.RUNNING ? 200 : 503,
+            "text/plain; charset=utf-8", state + "\n");
+      }
+    });
+    server.createContext("/rules", exchange -> {
+      try (exchange) {
+        ActiveRules.Loaded loaded = rules.loaded();
+        StringBuilder json = new StringBuilder("{\"hash\":\"").append(loaded.rules().hash())
+            .append("\",\"loaded_at\":\"").append(loaded.loadedAt()).append("\",\"rules\":[");
+        for (int i = 0; i < loaded.rules().ruleNames().size(); i++) {
+          json.append(i == 0 ? "" : ",").append('"')
+              .append(loaded.rules().ruleNames().get(i).replace("\\", "\\\\").replace("\"", "\\\""))
+              .append('"');
+        }
+        respond(exchange, 200, "application/json", json.append("]}\n").toString());
+      }
+    });
+    server.setExecutor(Executors.newFixedThreadPool(2, r -> {
+      Thread t = new Thread(r, "tailstream-http");
+      t.setDaemon(true);
+      return t;
+    }));
+    server.start();
+    return new AdminServer(server);
+  }
+
+  private static void respond(HttpExchange exchange, int status, String type, String body)
+      throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().set("Content-Type", type);
+    exchange.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  /** The bound port; useful when the configured port was 0. */
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+  }
+}
