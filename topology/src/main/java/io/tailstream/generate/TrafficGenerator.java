@@ -102,18 +102,25 @@ public final class TrafficGenerator {
   private final Settings settings;
   private final RecordSink sink;
   private final LongSupplier clock;
+  private final Pause pause;
   private final Stats stats = new Stats();
   private volatile boolean stopped;
 
+  /** Waits one tick; tests replace it to run faster than real time. */
+  interface Pause {
+    void tick() throws InterruptedException;
+  }
+
   public TrafficGenerator(Settings settings, RecordSink sink) {
-    this(settings, sink, System::nanoTime);
+    this(settings, sink, System::nanoTime, () -> TimeUnit.NANOSECONDS.sleep(TICK.toNanos()));
   }
 
   // Visible for testing
-  TrafficGenerator(Settings settings, RecordSink sink, LongSupplier nanoClock) {
+  TrafficGenerator(Settings settings, RecordSink sink, LongSupplier nanoClock, Pause pause) {
     this.settings = settings;
     this.sink = sink;
     this.clock = nanoClock;
+    this.pause = pause;
   }
 
   public Stats stats() {
@@ -148,7 +155,7 @@ public final class TrafficGenerator {
       if (!generating && queue.isEmpty()) {
         return;
       }
-      TimeUnit.NANOSECONDS.sleep(TICK.toNanos());
+      pause.tick();
     }
   }
 

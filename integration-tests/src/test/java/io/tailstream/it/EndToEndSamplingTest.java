@@ -1,0 +1,257 @@
+package io.tailstream.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.opentelemetry.proto.trace.v1.TracesData;
+import io.tailstream.app.SamplerApp;
+import io.tailstream.config.ConfigLoader;
+import io.tailstream.config.TailstreamConfig;
+import io.tailstream.demo.EmbeddedKafka;
+import io.tailstream.rules.RuleSet;
+import io.tailstream.serdes.avro.TraceDecision;
+import io.tailstream.serdes.avro.TraceDecisionCodec;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole pipeline against a real Kafka broker in this JVM: OTLP records with null keys, many
+ * traces per record and traces spread over partitions go in; exactly the traces the rules keep
+ * come out, each with every one of its spans, read with {@code read_committed}.
+ */
+class EndToEndSamplingTest {
+  static final int PARTITIONS = 3;
+  static EmbeddedKafka kafka;
+
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void startBroker() throws Exception {
+    kafka = EmbeddedKafka.start();
+  }
+
+  @AfterAll
+  static void stopBroker() throws Exception {
+    kafka.close();
+  }
+
+  /** Unique topics and application id per test, so tests never see each other's records. */
+  TailstreamConfig config(String name, Path stateDir) throws Exception {
+    String suffix = name + "-" + UUID.randomUUID().toString().substring(0, 8);
+    Path rules = dir.resolve("rules.yaml");
+    if (!Files.exists(rules)) {
+      Files.writeString(rules, GeneratedTraces.RULES);
+    }
+    TailstreamConfig config = ConfigLoader.fromMap(Map.ofEntries(
+        Map.entry("application-id", "it-" + suffix),
+        Map.entry("kafka.bootstrap-servers", kafka.bootstrapServers()),
+        Map.entry("topics.spans", "spans-" + suffix),
+        Map.entry("topics.sampled", "sampled-" + suffix),
+        Map.entry("topics.decisions", "decisions-" + suffix),
+        Map.entry("topics.dead-letter", "dlq-" + suffix),
+        Map.entry("decision.wait", "3s"),
+        Map.entry("decision.root-grace", "3s"),
+        Map.entry("rules.file", rules.toString()),
+        Map.entry("state.dir", stateDir.toString()),
+        Map.entry("http.host", "127.0.0.1"),
+        Map.entry("http.port", "0"),
+        Map.entry("kafka.properties.commit.interval.ms", "200")));
+    kafka.createTopics(PARTITIONS, config.topics().spans(), config.topics().sampled(),
+        config.topics().decisions(), config.topics().deadLetter());
+    return config;
+  }
+
+  /** Sends records with null keys, round-robin over the partitions. */
+  static void produce(TailstreamConfig config, List<byte[]> records) {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+      for (int i = 0; i < records.size(); i++) {
+        producer.send(new ProducerRecord<>(config.topics().spans(), i % PARTITIONS, null,
+            records.get(i)));
+      }
+      producer.flush();
+    }
+  }
+
+  /** Reads committed records of a topic until {@code done} says enough, or a timeout. */
+  static final class CommittedReader<V> implements AutoCloseable {
+    final KafkaConsumer<String, byte[]> consumer;
+    final List<ConsumerRecord<String, byte[]>> records = new java.util.ArrayList<>();
+
+    CommittedReader(String topic) {
+      Properties p = new Properties();
+      p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+      p.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID());
+      p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+      p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+      consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+      consumer.subscribe(List.of(topic));
+    }
+
+    void pollUntil(BooleanSupplier done, Duration timeout) {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (!done.getAsBoolean() && System.nanoTime() < deadline) {
+        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+      }
+    }
+
+    /** Polls a little longer, to catch anything that should not be there. */
+    void drain(Duration quiet) {
+      long deadline = System.nanoTime() + quiet.toNanos();
+      while (System.nanoTime() < deadline) {
+        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+      }
+    }
+
+    @Override
+    public void close() {
+      consumer.close();
+    }
+  }
+
+  /** Every span ID of every kept trace, by trace ID, merging all records of a trace. */
+  static Map<String, List<String>> keptSpans(List<ConsumerRecord<String, byte[]>> records)
+      throws Exception {
+    Map<String, List<String>> out = new HashMap<>();
+    for (ConsumerRecord<String, byte[]> r : records) {
+      List<String> spans = out.computeIfAbsent(r.key(), k -> new java.util.ArrayList<>());
+      TracesData data = TracesData.parseFrom(r.value());
+      data.getResourceSpansList().forEach(rs -> rs.getScopeSpansList().forEach(ss ->
+          ss.getSpansList().forEach(s -> {
+            assertThat(HexFormat.of().formatHex(s.getTraceId().toByteArray())).isEqualTo(r.key());
+            spans.add(HexFormat.of().formatHex(s.getSpanId().toByteArray()));
+          })));
+    }
+    return out;
+  }
+
+  static void assertExactlyTheKeptTraces(List<GeneratedTraces.Trace> traces,
+      Map<String, List<String>> kept) {
+    Set<String> expected = traces.stream().filter(GeneratedTraces.Trace::expectedKept)
+        .map(GeneratedTraces.Trace::id).collect(Collectors.toSet());
+    assertThat(kept.keySet()).containsExactlyInAnyOrderElementsOf(expected);
+    for (GeneratedTraces.Trace t : traces) {
+      if (t.expectedKept()) {
+        assertThat(kept.get(t.id())).as("spans of kept trace %s (%s)", t.id(), t.kind())
+            .doesNotHaveDuplicates()
+            .containsExactlyInAnyOrderElementsOf(t.spanIds());
+      }
+    }
+  }
+
+  static Map<String, Integer> decisionsPerTrace(List<ConsumerRecord<String, byte[]>> records) {
+    Map<String, Integer> counts = new HashMap<>();
+    for (ConsumerRecord<String, byte[]> r : records) {
+      TraceDecision d = TraceDecisionCodec.decode(r.value());
+      assertThat(d.getTraceId()).isEqualTo(r.key());
+      counts.merge(r.key(), 1, Integer::sum);
+    }
+    return counts;
+  }
+
+  @Test
+  void keepsExactlyTheTracesTheRulesKeepWithEverySpan() throws Exception {
+    TailstreamConfig config = config("keep", dir.resolve("state"));
+    GeneratedTraces generator = new GeneratedTraces(11);
+    List<GeneratedTraces.Trace> traces = generator.traces(3_000);
+    List<byte[]> records = generator.records(traces, 40);
+    produce(config, records);
+
+    try (SamplerApp app = SamplerApp.start(config, RuleSet.load(config.rules().file()));
+        CommittedReader<byte[]> decisions = new CommittedReader<>(config.topics().decisions());
+        CommittedReader<byte[]> sampled = new CommittedReader<>(config.topics().sampled())) {
+      decisions.pollUntil(() -> decisions.records.size() >= traces.size(), Duration.ofSeconds(90));
+      decisions.drain(Duration.ofSeconds(1));
+      Map<String, Integer> perTrace = decisionsPerTrace(decisions.records);
+      assertThat(perTrace).hasSize(traces.size());
+      assertThat(perTrace.values()).containsOnly(1);
+
+      long expectedKept = traces.stream().filter(GeneratedTraces.Trace::expectedKept).count();
+      sampled.pollUntil(() -> sampled.records.stream().map(ConsumerRecord::key)
+          .collect(Collectors.toSet()).size() >= expectedKept, Duration.ofSeconds(30));
+      sampled.drain(Duration.ofSeconds(2));
+      assertExactlyTheKeptTraces(traces, keptSpans(sampled.records));
+      // Sanity of the mix: the 10% sample of normal traces kept roughly 10%.
+      long normal = traces.stream().filter(t -> t.kind() == GeneratedTraces.Kind.NORMAL).count();
+      long normalKept = traces.stream().filter(t -> t.kind() == GeneratedTraces.Kind.NORMAL
+          && t.expectedKept()).count();
+      assertThat((double) normalKept / normal).isBetween(0.07, 0.13);
+    }
+  }
+
+  @Test
+  void restartMidStreamLosesAndDuplicatesNothing() throws Exception {
+    TailstreamConfig first = config("restart", dir.resolve("state-first"));
+    GeneratedTraces generator = new GeneratedTraces(12);
+    List<GeneratedTraces.Trace> traces = generator.traces(2_000);
+    List<byte[]> records = generator.records(traces, 40);
+    List<byte[]> firstHalf = records.subList(0, records.size() / 2);
+    List<byte[]> secondHalf = records.subList(records.size() / 2, records.size());
+
+    try (CommittedReader<byte[]> decisions = new CommittedReader<>(first.topics().decisions());
+        CommittedReader<byte[]> sampled = new CommittedReader<>(first.topics().sampled())) {
+      try (SamplerApp app = SamplerApp.start(first, RuleSet.load(first.rules().file()))) {
+        produce(first, firstHalf);
+        // Stop while traces are buffered: some decided, most still waiting for spans.
+        decisions.pollUntil(() -> decisions.records.size() >= 50, Duration.ofSeconds(60));
+      }
+      // A new instance with an empty state directory must restore the buffers from the
+      // changelogs and carry on.
+      TailstreamConfig second = ConfigLoader.fromMap(Map.ofEntries(
+          Map.entry("application-id", first.applicationId()),
+          Map.entry("kafka.bootstrap-servers", kafka.bootstrapServers()),
+          Map.entry("topics.spans", first.topics().spans()),
+          Map.entry("topics.sampled", first.topics().sampled()),
+          Map.entry("topics.decisions", first.topics().decisions()),
+          Map.entry("topics.dead-letter", first.topics().deadLetter()),
+          Map.entry("decision.wait", "3s"),
+          Map.entry("decision.root-grace", "3s"),
+          Map.entry("rules.file", first.rules().file().toString()),
+          Map.entry("state.dir", dir.resolve("state-second").toString()),
+          Map.entry("http.host", "127.0.0.1"),
+          Map.entry("http.port", "0")));
+      try (SamplerApp app = SamplerApp.start(second, RuleSet.load(second.rules().file()))) {
+        produce(second, secondHalf);
+        decisions.pollUntil(() -> decisions.records.size() >= traces.size(),
+            Duration.ofSeconds(90));
+        decisions.drain(Duration.ofSeconds(2));
+        Map<String, Integer> perTrace = decisionsPerTrace(decisions.records);
+        assertThat(perTrace.keySet()).containsExactlyInAnyOrderElementsOf(
+            traces.stream().map(GeneratedTraces.Trace::id).collect(Collectors.toSet()));
+        assertThat(perTrace.values()).containsOnly(1);
+
+        long expectedKept = traces.stream().filter(GeneratedTraces.Trace::expectedKept).count();
+        sampled.pollUntil(() -> new HashSet<>(sampled.records.stream().map(ConsumerRecord::key)
+            .collect(Collectors.toSet())).size() >= expectedKept, Duration.ofSeconds(30));
+        sampled.drain(Duration.ofSeconds(2));
+        assertExactlyTheKeptTraces(traces, keptSpans(sampled.records));
+      }
+    }
+  }
+}
