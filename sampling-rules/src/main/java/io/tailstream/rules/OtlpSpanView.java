@@ -1,0 +1,109 @@
+package io.tailstream.rules;
+
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.Status;
+import java.util.Map;
+
+/** A {@link SpanView} over an OTLP span; attributes are converted on first use. */
+final class OtlpSpanView implements SpanView {
+
+  private final Span span;
+  private final OtlpResource resource;
+  private volatile Map<String, Object> attributes;
+
+  OtlpSpanView(Span span, OtlpResource resource) {
+    this.span = span;
+    this.resource = resource;
+  }
+
+  @Override
+  public String service() {
+    return resource.service();
+  }
+
+  @Override
+  public String name() {
+    return span.getName();
+  }
+
+  @Override
+  public String kind() {
+    switch (span.getKind()) {
+      case SPAN_KIND_INTERNAL:
+        return "INTERNAL";
+      case SPAN_KIND_SERVER:
+        return "SERVER";
+      case SPAN_KIND_CLIENT:
+        return "CLIENT";
+      case SPAN_KIND_PRODUCER:
+        return "PRODUCER";
+      case SPAN_KIND_CONSUMER:
+        return "CONSUMER";
+      case SPAN_KIND_UNSPECIFIED:
+      case UNRECOGNIZED:
+      default:
+        return "UNSPECIFIED";
+    }
+  }
+
+  @Override
+  public String status() {
+    switch (span.getStatus().getCode()) {
+      case STATUS_CODE_OK:
+        return "OK";
+      case STATUS_CODE_ERROR:
+        return "ERROR";
+      case STATUS_CODE_UNSET:
+      case UNRECOGNIZED:
+      default:
+        return "UNSET";
+    }
+  }
+
+  boolean isError() {
+    return span.getStatus().getCode() == Status.StatusCode.STATUS_CODE_ERROR;
+  }
+
+  boolean hasParent() {
+    return !span.getParentSpanId().isEmpty();
+  }
+
+  @Override
+  public long startUnixNano() {
+    return span.getStartTimeUnixNano();
+  }
+
+  long endUnixNano() {
+    return span.getEndTimeUnixNano();
+  }
+
+  @Override
+  public long durationNanos() {
+    return Math.max(0L, span.getEndTimeUnixNano() - span.getStartTimeUnixNano());
+  }
+
+  @Override
+  public Map<String, Object> attributes() {
+    Map<String, Object> result = attributes;
+    if (result == null) {
+      result = AttributeValues.toMap(span.getAttributesList());
+      attributes = result;
+    }
+    return result;
+  }
+
+  @Override
+  public Map<String, Object> resource() {
+    return resource.attributes();
+  }
+
+  @Override
+  public String traceState() {
+    return span.getTraceState();
+  }
+
+  @Override
+  public String toString() {
+    return "OtlpSpanView{service=" + service() + ", name=" + name() + '}';
+  }
+}

@@ -1,0 +1,206 @@
+package io.tailstream.rules;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static java.util.Objects.requireNonNull;
+
+import dev.cel.runtime.CelEvaluationException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A validated set of sampling rules. Rules are evaluated top to bottom and the first whose {@code
+ * when} is true decides; the last rule has no {@code when}, so every trace gets a decision.
+ *
+ * <p>Instances are immutable apart from their failure counters, and safe to share between
+ * threads.
+ */
+public final class RuleSet {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RuleSet.class);
+  private static final int HASH_HEX_CHARS = 16;
+
+  private final String source;
+  private final String hash;
+  private final List<CompiledRule> rules;
+  private final Map<String, CompiledRule> rulesByName;
+  private final List<String> ruleNames;
+  private final List<RuleFailureListener> listeners = new CopyOnWriteArrayList<>();
+
+  private RuleSet(String source, String hash, List<CompiledRule> rules) {
+    this.source = source;
+    this.hash = hash;
+    this.rules = List.copyOf(rules);
+    Map<String, CompiledRule> byName = new LinkedHashMap<>();
+    for (CompiledRule rule : rules) {
+      byName.put(rule.name(), rule);
+    }
+    this.rulesByName = byName;
+    this.ruleNames = List.copyOf(byName.keySet());
+  }
+
+  /**
+   * Reads and validates a rules file.
+   *
+   * @param file the rules file, UTF-8 YAML; problems name it as given here
+   * @return the rules
+   * @throws RuleValidationException if the file cannot be read or has problems; the exception
+   *     lists all of them
+   */
+  public static RuleSet load(Path file) throws RuleValidationException {
+    requireNonNull(file, "file");
+    String source = file.toString();
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(file);
+    } catch (NoSuchFileException e) {
+      throw fileProblem(source, "the rules file does not exist");
+    } catch (IOException e) {
+      throw fileProblem(source, "cannot read the rules file: " + e);
+    }
+    String yaml;
+    try {
+      yaml = UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+    } catch (CharacterCodingException e) {
+      throw fileProblem(source, "the rules file is not valid UTF-8");
+    }
+    return new RuleSet(source, hash(bytes), RulesFileParser.parse(yaml, source));
+  }
+
+  /**
+   * Validates rules given as text.
+   *
+   * @param yaml the rules file's content
+   * @param sourceName the name that problems start with, usually the file name
+   * @return the rules
+   * @throws RuleValidationException if the rules have problems; the exception lists all of them
+   */
+  public static RuleSet parse(String yaml, String sourceName) throws RuleValidationException {
+    requireNonNull(yaml, "yaml");
+    requireNonNull(sourceName, "sourceName");
+    return new RuleSet(
+        sourceName, hash(yaml.getBytes(UTF_8)), RulesFileParser.parse(yaml, sourceName));
+  }
+
+  /**
+   * Decides a trace with the first matching rule. A {@code when} that fails at run time, for
+   * example by reading a missing map key, counts as not matched: the failure is counted for
+   * {@link #evaluationFailures} and reported to the {@link RuleFailureListener}s.
+   *
+   * <p>Safe to call from several threads at once.
+   *
+   * @param trace the whole trace
+   * @return the decision; never null
+   */
+  public Decision evaluate(TraceView trace) {
+    requireNonNull(trace, "trace");
+    TraceVariables variables = new TraceVariables(trace);
+    for (CompiledRule rule : rules) {
+      if (matches(rule, variables)) {
+        return rule.action().decide(rule.name(), trace);
+      }
+    }
+    // Validation guarantees that the last rule has no 'when', so this is a bug.
+    throw new IllegalStateException("no rule matched in " + source);
+  }
+
+  private boolean matches(CompiledRule rule, TraceVariables variables) {
+    if (rule.when() == null) {
+      return true;
+    }
+    Object result;
+    try {
+      result = rule.when().eval(variables);
+    } catch (CelEvaluationException | RuntimeException e) {
+      failed(rule, e);
+      return false;
+    }
+    if (result instanceof Boolean) {
+      return (Boolean) result;
+    }
+    failed(rule, new IllegalStateException("'when' returned " + result + " instead of a bool"));
+    return false;
+  }
+
+  private void failed(CompiledRule rule, Exception failure) {
+    if (rule.recordFailure()) {
+      LOG.warn(
+          "Rule '{}' in {} failed and counts as not matched; later failures are logged at DEBUG",
+          rule.name(),
+          source,
+          failure);
+    } else {
+      LOG.debug("Rule '{}' in {} failed and counts as not matched", rule.name(), source, failure);
+    }
+    for (RuleFailureListener listener : listeners) {
+      try {
+        listener.onFailure(rule.name(), failure);
+      } catch (RuntimeException e) {
+        LOG.warn("A rule failure listener threw", e);
+      }
+    }
+  }
+
+  /** Returns the rule names, in evaluation order. */
+  public List<String> ruleNames() {
+    return ruleNames;
+  }
+
+  /**
+   * Returns the first 16 hex characters of the SHA-256 of the rules file's bytes (of the UTF-8
+   * text for {@link #parse}), which identifies a version of the rules.
+   */
+  public String hash() {
+    return hash;
+  }
+
+  /**
+   * Registers a listener for rules whose {@code when} fails at run time. Listeners are called on
+   * the evaluating thread, in registration order.
+   *
+   * @param listener told the rule name and the failure
+   */
+  public void onEvaluationFailure(RuleFailureListener listener) {
+    listeners.add(requireNonNull(listener, "listener"));
+  }
+
+  /**
+   * Returns how many times the rule's {@code when} failed at run time since this set was
+   * created, or 0 for a name that is not a rule of this set.
+   */
+  public long evaluationFailures(String ruleName) {
+    CompiledRule rule = rulesByName.get(ruleName);
+    return rule == null ? 0L : rule.failures();
+  }
+
+  @Override
+  public String toString() {
+    return "RuleSet{source=" + source + ", hash=" + hash + ", rules=" + ruleNames + '}';
+  }
+
+  /** A problem with the file as a whole, which has no better position than its start. */
+  private static RuleValidationException fileProblem(String source, String message) {
+    return new RuleValidationException(List.of(new RuleProblem(source, 1, 1, message)));
+  }
+
+  private static String hash(byte[] bytes) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(bytes);
+      return HexFormat.of().formatHex(digest).substring(0, HASH_HEX_CHARS);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform has SHA-256", e);
+    }
+  }
+}

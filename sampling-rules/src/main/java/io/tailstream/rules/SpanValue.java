@@ -1,0 +1,143 @@
+package io.tailstream.rules;
+
+import dev.cel.common.types.CelType;
+import dev.cel.common.values.StructValue;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A span as a CEL {@code tailstream.Span}. Fields are read from the {@link SpanView} when an
+ * expression selects them, so no per-span map is built.
+ */
+final class SpanValue extends StructValue<String, SpanValue> {
+
+  /** The {@code root} of a trace whose root span has not arrived. */
+  static final SpanValue EMPTY_ROOT = new SpanValue(new EmptySpan());
+
+  private final SpanView span;
+
+  SpanValue(SpanView span) {
+    this.span = span;
+  }
+
+  /**
+   * Returns this value itself: the planner unwraps every {@code CelValue} it resolves, and
+   * unwrapping to ourselves keeps it selectable without a custom converter or a copy of the
+   * {@code spans} list on every access.
+   */
+  @Override
+  public SpanValue value() {
+    return this;
+  }
+
+  @Override
+  public boolean isZeroValue() {
+    return false;
+  }
+
+  @Override
+  public CelType celType() {
+    return TraceTypes.SPAN;
+  }
+
+  @Override
+  public Object select(String field) {
+    switch (field) {
+      case "service":
+        return span.service();
+      case "name":
+        return span.name();
+      case "kind":
+        return span.kind();
+      case "status":
+        return span.status();
+      case "duration":
+        return Duration.ofNanos(span.durationNanos());
+      case "attributes":
+        return span.attributes();
+      case "resource":
+        return span.resource();
+      default:
+        throw new IllegalArgumentException("no such field '" + field + "' in a span");
+    }
+  }
+
+  /** Proto3-like presence: a field is present when it is not empty or zero. */
+  @Override
+  public Optional<Object> find(String field) {
+    Object value = select(field);
+    boolean empty =
+        (value instanceof String && ((String) value).isEmpty())
+            || (value instanceof Map && ((Map<?, ?>) value).isEmpty())
+            || (value instanceof Duration && ((Duration) value).isZero());
+    return empty ? Optional.empty() : Optional.of(value);
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof SpanValue && ((SpanValue) other).span == span;
+  }
+
+  @Override
+  public int hashCode() {
+    return System.identityHashCode(span);
+  }
+
+  @Override
+  public String toString() {
+    return "tailstream.Span{" + span + '}';
+  }
+
+  private static final class EmptySpan implements SpanView {
+    @Override
+    public String service() {
+      return "";
+    }
+
+    @Override
+    public String name() {
+      return "";
+    }
+
+    @Override
+    public String kind() {
+      return "";
+    }
+
+    @Override
+    public String status() {
+      return "";
+    }
+
+    @Override
+    public long startUnixNano() {
+      return 0L;
+    }
+
+    @Override
+    public long durationNanos() {
+      return 0L;
+    }
+
+    @Override
+    public Map<String, Object> attributes() {
+      return Map.of();
+    }
+
+    @Override
+    public Map<String, Object> resource() {
+      return Map.of();
+    }
+
+    @Override
+    public String traceState() {
+      return "";
+    }
+
+    @Override
+    public String toString() {
+      return "no root";
+    }
+  }
+}
