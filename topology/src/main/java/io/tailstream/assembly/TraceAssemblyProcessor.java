@@ -63,7 +63,7 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
 
   public TraceAssemblyProcessor(
       TailstreamConfig config, TraceDecider decider, SamplerMetrics metrics) {
-    this.waitMs = config.decision().wait().toMillis();
+    this.waitMs = config.decision().idleTimeout().toMillis();
     this.rootGraceMs = config.decision().rootGrace().toMillis();
     this.maxAgeMs = config.decision().maxTraceAge().toMillis();
     this.maxSpans = config.limits().maxSpansPerTrace();
@@ -75,7 +75,7 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
 
   /** A fifth of the shortest completion timer, between 50 ms and 1 s. */
   static Duration punctuationInterval(TailstreamConfig.Decision d) {
-    long shortest = Math.min(d.wait().toMillis(), d.rootGrace().toMillis());
+    long shortest = Math.min(d.idleTimeout().toMillis(), d.rootGrace().toMillis());
     return Duration.ofMillis(Math.max(50, Math.min(1000, shortest / 5)));
   }
 

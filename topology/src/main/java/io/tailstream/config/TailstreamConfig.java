@@ -62,12 +62,13 @@ public record TailstreamConfig(
       String spans, String sampled, String decisions, String metrics, String deadLetter) {}
 
   /**
-   * Completion timing. A trace is decided at the earliest of: {@code wait} after its last span,
+   * Completion timing. A trace is decided at the earliest of: {@code idleTimeout} ({@code
+   * decision.wait}) after its last span,
    * {@code rootGrace} after its root span, {@code maxTraceAge} after its first span. Decisions are
    * remembered for {@code lateSpanWindow} so that late spans follow them.
    */
   public record Decision(
-      Duration wait, Duration rootGrace, Duration maxTraceAge, Duration lateSpanWindow) {}
+      Duration idleTimeout, Duration rootGrace, Duration maxTraceAge, Duration lateSpanWindow) {}
 
   /** Per-trace limits; a trace that exceeds {@code maxSpansPerTrace} is decided at once. */
   public record Limits(int maxSpansPerTrace) {}

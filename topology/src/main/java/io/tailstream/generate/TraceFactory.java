@@ -74,8 +74,8 @@ final class TraceFactory {
     }
     String route = ROUTES[random.nextInt(ROUTES.length)];
     // The slow class stretches one call far enough to push the whole trace over 2 s.
-    int slowCall = traceClass == TraceClass.SLOW ? 1 + random.nextInt(2) : -1;
-    int errorCall = traceClass == TraceClass.ERROR ? random.nextInt(3) : -1;
+    int slowCall = traceClass == TraceClass.SLOW ? random.nextInt(2) : -1;
+    int errorCall = traceClass == TraceClass.ERROR ? random.nextInt(2) : -1;
     byte[] rootId = b.spanId();
     long t = startNanos + micros(100 + random.nextInt(300));
     int call = 0;

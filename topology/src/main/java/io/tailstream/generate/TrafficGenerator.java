@@ -21,9 +21,9 @@ import java.util.function.LongSupplier;
 
 /**
  * Generates realistic OTLP trace traffic in real time, the way instrumented services export it:
- * each span is exported when it ends, so children come before their parents and one trace is
- * spread over several records; each record is an {@code ExportTraceServiceRequest} batching the
- * spans of many traces from many services, with no key. A small share of traces has one span
+ * each span is exported when it ends, so children come before their parents; each service sends
+ * its own records, so one trace is spread over several records; each record is an {@code
+ * ExportTraceServiceRequest} batching the spans of many traces, with no key. A small share of traces has one span
  * exported {@code lateSpanDelay} after the rest, as a late span.
  */
 public final class TrafficGenerator {
@@ -192,6 +192,7 @@ public final class TrafficGenerator {
     }
   }
 
+  /** One record per service, as each service's own SDK exporter would send. */
   private void send(List<Pending> spans) {
     Map<String, ScopeSpans.Builder> byService = new LinkedHashMap<>();
     for (Pending p : spans) {
@@ -203,16 +204,19 @@ public final class TrafficGenerator {
         stats.lateSpans.incrementAndGet();
       }
     }
-    ExportTraceServiceRequest.Builder request = ExportTraceServiceRequest.newBuilder();
-    byService.forEach((service, scope) -> request.addResourceSpans(ResourceSpans.newBuilder()
-        .setResource(Resource.newBuilder()
-            .addAttributes(TraceFactory.attribute("service.name", service))
-            .addAttributes(TraceFactory.attribute("service.version", "1.4.2"))
-            .addAttributes(TraceFactory.attribute("deployment.environment.name", "demo"))
-            .addAttributes(TraceFactory.attribute("telemetry.sdk.language", "java")))
-        .addScopeSpans(scope)));
-    sink.send(request.build().toByteArray());
-    stats.records.incrementAndGet();
-    stats.spans.addAndGet(spans.size());
+    byService.forEach((service, scope) -> {
+      ExportTraceServiceRequest request = ExportTraceServiceRequest.newBuilder()
+          .addResourceSpans(ResourceSpans.newBuilder()
+              .setResource(Resource.newBuilder()
+                  .addAttributes(TraceFactory.attribute("service.name", service))
+                  .addAttributes(TraceFactory.attribute("service.version", "1.4.2"))
+                  .addAttributes(TraceFactory.attribute("deployment.environment.name", "demo"))
+                  .addAttributes(TraceFactory.attribute("telemetry.sdk.language", "java")))
+              .addScopeSpans(scope))
+          .build();
+      sink.send(request.toByteArray());
+      stats.records.incrementAndGet();
+      stats.spans.addAndGet(scope.getSpansCount());
+    });
   }
 }

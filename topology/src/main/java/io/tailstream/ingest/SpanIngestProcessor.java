@@ -47,10 +47,9 @@ public final class SpanIngestProcessor implements Processor<byte[], byte[], Byte
     byte[] value = record.value();
     List<TraceFragment> fragments;
     try {
-      if (value == null || value.length == 0) {
-        throw new CorruptSpanDataException("empty record");
-      }
-      byte[] proto = encoding == InputEncoding.OTLP_JSON ? OtlpJson.toProto(value) : value;
+      // Empty and null values are rejected by the decoders as "empty record".
+      byte[] input = value == null ? new byte[0] : value;
+      byte[] proto = encoding == InputEncoding.OTLP_JSON ? OtlpJson.toProto(input) : input;
       fragments = TraceSplitter.split(proto);
     } catch (CorruptSpanDataException e) {
       deadLetter(record, e, value == null || value.length == 0 ? "empty" : "corrupt");

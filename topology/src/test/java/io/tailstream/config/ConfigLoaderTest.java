@@ -92,7 +92,7 @@ class ConfigLoaderTest {
         "TAILSTREAM_OPTS", "-Xmx1g",
         "PATH", "/usr/bin"));
     assertThat(c.kafka().bootstrapServers()).isEqualTo("broker:9093");
-    assertThat(c.decision().wait()).isEqualTo(Duration.ofSeconds(20));
+    assertThat(c.decision().idleTimeout()).isEqualTo(Duration.ofSeconds(20));
     assertThat(c.limits().maxSpansPerTrace()).isEqualTo(42);
     assertThat(c.kafka().properties()).containsEntry("security.protocol", "SSL");
   }

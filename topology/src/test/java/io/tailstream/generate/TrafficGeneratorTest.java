@@ -16,6 +16,14 @@ import org.junit.jupiter.api.Test;
 
 class TrafficGeneratorTest {
 
+  static ExportTraceServiceRequest parse(byte[] bytes) {
+    try {
+      return ExportTraceServiceRequest.parseFrom(bytes);
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new AssertionError(e);
+    }
+  }
+
   @Test
   void childrenEndBeforeTheirRootAndEveryTraceHasOneRoot() {
     TraceFactory factory = new TraceFactory(new java.util.Random(1));
@@ -63,7 +71,7 @@ class TrafficGeneratorTest {
     AtomicLong fakeNanos = new AtomicLong();
     TrafficGenerator generator = new TrafficGenerator(
         new TrafficGenerator.Settings(500, Duration.ofSeconds(4), 3, Duration.ofSeconds(1)),
-        bytes -> records.add(ExportTraceServiceRequest.parseFrom(bytes)),
+        bytes -> records.add(parse(bytes)),
         fakeNanos::get, () -> fakeNanos.addAndGet(TrafficGenerator.TICK.toNanos()));
     generator.run();
     Map<String, Integer> recordsPerTrace = new HashMap<>();

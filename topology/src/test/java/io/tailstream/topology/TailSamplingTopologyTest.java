@@ -174,7 +174,7 @@ class TailSamplingTopologyTest {
   void decidesTraceThatKeepsGrowingAtMaxTraceAge() throws Exception {
     start();
     for (int i = 0; i < 14; i++) {
-      send(TestTraces.trace(ERROR_TRACE).child("worker", "step " + i, true, 1000L).build());
+      send(TestTraces.trace(ERROR_TRACE).timedChild("worker", "step " + i, true, 1000L).build());
       advance(Duration.ofSeconds(5));
     }
     List<TraceDecision> d = decisions();
@@ -326,7 +326,7 @@ class TailSamplingTopologyTest {
     start();
     TestTraces.TraceBuilder trace = TestTraces.trace(ERROR_TRACE).root("frontend", "GET /");
     for (int i = 0; i < 20; i++) {
-      trace.child("svc" + (i % 4), "op" + i, i == 7, 1000L);
+      trace.timedChild("svc" + (i % 4), "op" + i, i == 7, 1000L);
     }
     for (int i = 1; i <= 20; i++) {
       String other = TestTraces.traceIdWithRandomness(100 + i, 0x01);

@@ -57,14 +57,14 @@ public final class TestTraces {
 
     /** A child of the root (or a parentless-looking child if there is no root: parent id 0xff..). */
     public TraceBuilder child(String service, String name, Object... attributes) {
-      return child(service, name, false, 1_000_000L, attributes);
+      return timedChild(service, name, false, 1_000_000L, attributes);
     }
 
     public TraceBuilder errorChild(String service, String name) {
-      return child(service, name, true, 1_000_000L);
+      return timedChild(service, name, true, 1_000_000L);
     }
 
-    public TraceBuilder child(String service, String name, boolean error, long durationNanos,
+    public TraceBuilder timedChild(String service, String name, boolean error, long durationNanos,
         Object... attributes) {
       byte[] parent = rootId != null ? rootId : spanId(0xfff);
       spans.add(Map.entry(service, span(spanId(nextSpanId++), parent, name,
