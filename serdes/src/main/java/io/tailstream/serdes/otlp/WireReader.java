@@ -1,0 +1,306 @@
+package io.tailstream.serdes.otlp;
+
+import static io.tailstream.serdes.otlp.MalformedProtobufException.inField;
+import static io.tailstream.serdes.otlp.MalformedProtobufException.inMessage;
+import static io.tailstream.serdes.otlp.MalformedProtobufException.segment;
+import static io.tailstream.serdes.otlp.MalformedProtobufException.where;
+
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnsafeByteOperations;
+import com.google.protobuf.WireFormat;
+import java.io.IOException;
+
+/**
+ * Reads protobuf wire format from a byte array without materializing messages, reporting every
+ * problem as a {@link MalformedProtobufException} that names the offending field.
+ *
+ * <p>Its checks are those of protobuf-java's generated parsers: the same varint rules, UTF-8
+ * validation of {@code string} fields, end-group matching and recursion limit. A walker that
+ * checks every field, as {@link TraceSplitter} does with {@link OtlpMessageValidator}, accepts
+ * exactly what protobuf-java parses, so consumers using protobuf-java can read what it passes.
+ */
+final class WireReader {
+  /** protobuf-java's default; messages and groups both count, as in {@link CodedInputStream}. */
+  static final int RECURSION_LIMIT = 100;
+
+  private static final int MAX_VARINT_BYTES = 10;
+
+  private final byte[] buffer;
+  private final CodedInputStream in;
+  private int end;
+  private int depth;
+
+  WireReader(byte[] buffer) {
+    this.buffer = buffer;
+    this.in = CodedInputStream.newInstance(buffer);
+    this.end = buffer.length;
+    try {
+      // An explicit limit keeps CodedInputStream's limits equal to `end` at every level.
+      in.pushLimit(buffer.length);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("a limit equal to the buffer length is always valid", e);
+    }
+  }
+
+  /** Absolute offset of the next byte to read. */
+  int position() {
+    return in.getTotalBytesRead();
+  }
+
+  /** Reads the next tag of the current message; returns 0 at its end. */
+  int readTag() throws MalformedProtobufException {
+    int start = position();
+    if (start == end) {
+      return 0;
+    }
+    int tag;
+    try {
+      tag = in.readRawVarint32();
+    } catch (IOException e) {
+      throw varintFailure(start, "a field tag");
+    }
+    int number = WireFormat.getTagFieldNumber(tag);
+    int wireType = WireFormat.getTagWireType(tag);
+    if (number == 0) {
+      throw inMessage(
+          (path, parent) ->
+              "malformed protobuf: " + where(path) + " has a field number 0 at byte " + start);
+    }
+    if (wireType > WireFormat.WIRETYPE_FIXED32) {
+      throw inMessage(
+          (path, parent) ->
+              "malformed protobuf: "
+                  + where(path)
+                  + " has field "
+                  + number
+                  + " with invalid wire type "
+                  + wireType
+                  + " at byte "
+                  + start);
+    }
+    return tag;
+  }
+
+  /** Reads a varint as protobuf-java reads {@code int32}, {@code uint32} and enum fields. */
+  int readVarint32(int fieldNumber) throws MalformedProtobufException {
+    int start = position();
+    try {
+      return in.readRawVarint32();
+    } catch (IOException e) {
+      throw varintFailure(start, "field " + fieldNumber);
+    }
+  }
+
+  void skipVarint(int fieldNumber) throws MalformedProtobufException {
+    int start = position();
+    try {
+      in.readRawVarint64();
+    } catch (IOException e) {
+      throw varintFailure(start, "field " + fieldNumber);
+    }
+  }
+
+  long readFixed64(int fieldNumber) throws MalformedProtobufException {
+    try {
+      return in.readRawLittleEndian64();
+    } catch (IOException e) {
+      throw endsInField(fieldNumber);
+    }
+  }
+
+  void skipFixed32(int fieldNumber) throws MalformedProtobufException {
+    try {
+      in.skipRawBytes(Integer.BYTES);
+    } catch (IOException e) {
+      throw endsInField(fieldNumber);
+    }
+  }
+
+  void skipFixed64(int fieldNumber) throws MalformedProtobufException {
+    try {
+      in.skipRawBytes(Long.BYTES);
+    } catch (IOException e) {
+      throw endsInField(fieldNumber);
+    }
+  }
+
+  /**
+   * Reads the length prefix of a length-delimited field and checks that its payload lies within the
+   * current message. {@code name} and {@code index} (-1 if not repeated) identify the field in
+   * error messages.
+   */
+  int readLength(String name, int index) throws MalformedProtobufException {
+    int start = position();
+    int length;
+    try {
+      length = in.readRawVarint32();
+    } catch (IOException e) {
+      throw varintFailure(start, "the length of " + segment(name, index));
+    }
+    if (length < 0) {
+      throw inField(
+          name,
+          index,
+          (path, parent) ->
+              "malformed protobuf: " + path + " has a negative length (" + length + ")");
+    }
+    if (length > end - position()) {
+      throw inField(
+          name,
+          index,
+          (path, parent) ->
+              "truncated protobuf: " + path + " ends past the end of " + where(parent));
+    }
+    return length;
+  }
+
+  /** Skips the payload of a length-delimited field whose length {@link #readLength} checked. */
+  void skipBytes(int length) {
+    try {
+      in.skipRawBytes(length);
+    } catch (IOException e) {
+      throw new IllegalStateException("readLength checked that " + length + " bytes remain", e);
+    }
+  }
+
+  /** Skips a {@code string} field's payload after checking that it is valid UTF-8. */
+  void skipUtf8(int length, String name, int index) throws MalformedProtobufException {
+    if (!isAscii(position(), length)
+        && !UnsafeByteOperations.unsafeWrap(buffer, position(), length).isValidUtf8()) {
+      throw inField(
+          name, index, (path, parent) -> "malformed protobuf: " + path + " is not valid UTF-8");
+    }
+    skipBytes(length);
+  }
+
+  /** Most OTLP strings are ASCII: checking that is cheaper than wrapping them for protobuf. */
+  private boolean isAscii(int start, int length) {
+    for (int i = start; i < start + length; i++) {
+      if (buffer[i] < 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Makes the next {@code length} bytes the current message, after {@link #readLength} checked
+   * them. Returns the token to pass to {@link #exitMessage}.
+   */
+  int enterMessage(int length, String name, int index) throws MalformedProtobufException {
+    if (depth >= RECURSION_LIMIT) {
+      throw inField(
+          name,
+          index,
+          (path, parent) ->
+              "malformed protobuf: "
+                  + path
+                  + " is nested more than "
+                  + RECURSION_LIMIT
+                  + " levels deep");
+    }
+    int outerEnd;
+    try {
+      outerEnd = in.pushLimit(length);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("readLength checked that " + length + " bytes remain", e);
+    }
+    end = position() + length;
+    depth++;
+    return outerEnd;
+  }
+
+  /** Returns to the enclosing message once the current one has been read to its end. */
+  void exitMessage(int outerEnd) {
+    in.popLimit(outerEnd);
+    end = outerEnd;
+    depth--;
+  }
+
+  /** Skips a field that the walker does not interpret, including groups. */
+  void skipField(int tag) throws MalformedProtobufException {
+    int number = WireFormat.getTagFieldNumber(tag);
+    switch (WireFormat.getTagWireType(tag)) {
+      case WireFormat.WIRETYPE_VARINT -> skipVarint(number);
+      case WireFormat.WIRETYPE_FIXED64 -> skipFixed64(number);
+      case WireFormat.WIRETYPE_LENGTH_DELIMITED -> skipBytes(readLength("field " + number, -1));
+      case WireFormat.WIRETYPE_START_GROUP -> skipGroup(number);
+      case WireFormat.WIRETYPE_FIXED32 -> skipFixed32(number);
+      case WireFormat.WIRETYPE_END_GROUP ->
+          throw inMessage(
+              (path, parent) ->
+                  "malformed protobuf: "
+                      + where(path)
+                      + " has an end-group tag for field "
+                      + number
+                      + " without a matching start-group tag");
+      default -> throw new IllegalStateException("readTag rejects wire type " + (tag & 7));
+    }
+  }
+
+  private void skipGroup(int number) throws MalformedProtobufException {
+    if (depth >= RECURSION_LIMIT) {
+      throw inMessage(
+          (path, parent) ->
+              "malformed protobuf: group field "
+                  + number
+                  + " in "
+                  + where(path)
+                  + " is nested more than "
+                  + RECURSION_LIMIT
+                  + " levels deep");
+    }
+    depth++;
+    while (true) {
+      int tag = readTag();
+      if (tag == 0) {
+        throw inMessage(
+            (path, parent) ->
+                "truncated protobuf: group field "
+                    + number
+                    + " in "
+                    + where(path)
+                    + " has no end-group tag");
+      }
+      if (WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_END_GROUP) {
+        int endNumber = WireFormat.getTagFieldNumber(tag);
+        if (endNumber != number) {
+          throw inMessage(
+              (path, parent) ->
+                  "malformed protobuf: group field "
+                      + number
+                      + " in "
+                      + where(path)
+                      + " is closed by an end-group tag for field "
+                      + endNumber);
+        }
+        depth--;
+        return;
+      }
+      skipField(tag);
+    }
+  }
+
+  private MalformedProtobufException endsInField(int fieldNumber) {
+    return inMessage(
+        (path, parent) ->
+            "truncated protobuf: " + where(path) + " ends in the middle of field " + fieldNumber);
+  }
+
+  /** CodedInputStream does not say why it refused a varint; the bytes left tell. */
+  private MalformedProtobufException varintFailure(int start, String what) {
+    if (end - start >= MAX_VARINT_BYTES) {
+      return inMessage(
+          (path, parent) ->
+              "malformed protobuf: "
+                  + where(path)
+                  + " has a varint longer than 10 bytes in "
+                  + what
+                  + " at byte "
+                  + start);
+    }
+    return inMessage(
+        (path, parent) -> "truncated protobuf: " + where(path) + " ends in the middle of " + what);
+  }
+}
