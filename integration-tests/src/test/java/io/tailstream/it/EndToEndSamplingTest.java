@@ -60,6 +60,10 @@ class EndToEndSamplingTest {
 
   /** Unique topics and application id per test, so tests never see each other's records. */
   TailstreamConfig config(String name, Path stateDir) throws Exception {
+    return config(name, stateDir, "3s");
+  }
+
+  TailstreamConfig config(String name, Path stateDir, String wait) throws Exception {
     String suffix = name + "-" + UUID.randomUUID().toString().substring(0, 8);
     Path rules = dir.resolve("rules.yaml");
     if (!Files.exists(rules)) {
@@ -72,8 +76,8 @@ class EndToEndSamplingTest {
         Map.entry("topics.sampled", "sampled-" + suffix),
         Map.entry("topics.decisions", "decisions-" + suffix),
         Map.entry("topics.dead-letter", "dlq-" + suffix),
-        Map.entry("decision.wait", "3s"),
-        Map.entry("decision.root-grace", "3s"),
+        Map.entry("decision.wait", wait),
+        Map.entry("decision.root-grace", wait),
         Map.entry("rules.file", rules.toString()),
         Map.entry("state.dir", stateDir.toString()),
         Map.entry("http.host", "127.0.0.1"),
@@ -175,6 +179,15 @@ class EndToEndSamplingTest {
     return counts;
   }
 
+  static long spanCount(byte[] record) {
+    try {
+      return TracesData.parseFrom(record).getResourceSpansList().stream()
+          .flatMap(rs -> rs.getScopeSpansList().stream()).mapToLong(ss -> ss.getSpansCount()).sum();
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new AssertionError(e);
+    }
+  }
+
   @Test
   void keepsExactlyTheTracesTheRulesKeepWithEverySpan() throws Exception {
     TailstreamConfig config = config("keep", dir.resolve("state"));
@@ -207,7 +220,7 @@ class EndToEndSamplingTest {
 
   @Test
   void restartMidStreamLosesAndDuplicatesNothing() throws Exception {
-    TailstreamConfig first = config("restart", dir.resolve("state-first"));
+    TailstreamConfig first = config("restart", dir.resolve("state-first"), "10s");
     GeneratedTraces generator = new GeneratedTraces(12);
     List<GeneratedTraces.Trace> traces = generator.traces(2_000);
     List<byte[]> records = generator.records(traces, 40);
@@ -218,8 +231,16 @@ class EndToEndSamplingTest {
         CommittedReader<byte[]> sampled = new CommittedReader<>(first.topics().sampled())) {
       try (SamplerApp app = SamplerApp.start(first, RuleSet.load(first.rules().file()))) {
         produce(first, firstHalf);
-        // Stop while traces are buffered: some decided, most still waiting for spans.
-        decisions.pollUntil(() -> decisions.records.size() >= 50, Duration.ofSeconds(60));
+        long firstHalfSpans = firstHalf.stream().mapToLong(EndToEndSamplingTest::spanCount).sum();
+        // Stop as soon as the first half is buffered: most traces are still waiting for spans
+        // that are only in the second half.
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (app.metrics().registry().get("tailstream.spans.received").counter().count()
+            < firstHalfSpans && System.nanoTime() < deadline) {
+          Thread.sleep(50);
+        }
+        assertThat(app.metrics().registry().get("tailstream.spans.received").counter().count())
+            .isEqualTo((double) firstHalfSpans);
       }
       // A new instance with an empty state directory must restore the buffers from the
       // changelogs and carry on.
@@ -230,8 +251,8 @@ class EndToEndSamplingTest {
           Map.entry("topics.sampled", first.topics().sampled()),
           Map.entry("topics.decisions", first.topics().decisions()),
           Map.entry("topics.dead-letter", first.topics().deadLetter()),
-          Map.entry("decision.wait", "3s"),
-          Map.entry("decision.root-grace", "3s"),
+          Map.entry("decision.wait", "10s"),
+          Map.entry("decision.root-grace", "10s"),
           Map.entry("rules.file", first.rules().file().toString()),
           Map.entry("state.dir", dir.resolve("state-second").toString()),
           Map.entry("http.host", "127.0.0.1"),

@@ -16,6 +16,7 @@ import io.tailstream.rules.RuleSet;
 import io.tailstream.topology.TailSamplingTopology;
 import java.io.IOException;
 import java.time.Duration;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
 import org.slf4j.Logger;
@@ -89,7 +90,10 @@ public final class SamplerApp implements AutoCloseable {
   @Override
   public void close() {
     http.close();
-    boolean clean = streams.close(CLOSE_TIMEOUT);
+    // Leave the group so that the partitions move to the other instances at once, instead of
+    // after the session timeout.
+    boolean clean = streams.close(CloseOptions.timeout(CLOSE_TIMEOUT)
+        .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
     if (!clean) {
       LOG.warn("Kafka Streams did not shut down within {}", CLOSE_TIMEOUT);
     }

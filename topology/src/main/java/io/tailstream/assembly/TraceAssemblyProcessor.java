@@ -60,6 +60,8 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
   private KeyValueStore<Bytes, byte[]> states;
   private KeyValueStore<Bytes, byte[]> deadlines;
   private DecisionCache decisions;
+  /** When this task started here; traces buffered before it get a full wait after it. */
+  private long startedAtMs;
 
   public TraceAssemblyProcessor(
       TailstreamConfig config, TraceDecider decider, SamplerMetrics metrics) {
@@ -87,6 +89,7 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
     this.deadlines = context.getStateStore(AssemblyStores.DEADLINES);
     WindowStore<Bytes, byte[]> decisionStore = context.getStateStore(AssemblyStores.DECISIONS);
     this.decisions = new DecisionCache(decisionStore, lateSpanWindow);
+    this.startedAtMs = context.currentSystemTimeMs();
     context.schedule(punctuationInterval, PunctuationType.WALL_CLOCK_TIME, this::decideDue);
   }
 
@@ -131,6 +134,11 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
     if (s.rootSeen()) {
       deadline = Math.min(deadline, s.rootArrivalMs() + rootGraceMs);
     }
+    if (s.firstArrivalMs() < startedAtMs) {
+      // Downtime is not idle time: after a restart or a task move, the rest of a buffered
+      // trace is still in the input backlog. Give it a full wait to arrive.
+      deadline = Math.max(deadline, startedAtMs + waitMs);
+    }
     return deadline;
   }
 
@@ -174,6 +182,13 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
       TraceBufferState state = TraceBufferState.decode(stateBytes);
       if (state.deadlineMs() != StoreKeys.deadlineOf(indexKey)) {
         continue; // stale index entry; the current one is still in the index
+      }
+      long deadline = deadlineOf(state);
+      if (deadline > now) {
+        // Restored from before this task started: wait for the backlog first.
+        deadlines.put(StoreKeys.deadline(deadline, traceId), new byte[0]);
+        states.put(Bytes.wrap(traceId), state.withDeadline(deadline).encode());
+        continue;
       }
       decide(traceId, state, reasonOf(state), now);
     }

@@ -48,7 +48,7 @@ public final class EmbeddedKafka implements AutoCloseable {
       cluster.startup();
       cluster.waitForReadyBrokers();
     } catch (Exception e) {
-      cluster.close();
+      new EmbeddedKafka(cluster).close();
       throw e;
     }
     return new EmbeddedKafka(cluster);
@@ -75,7 +75,13 @@ public final class EmbeddedKafka implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
-    cluster.close();
+  public void close() {
+    try {
+      cluster.close();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      throw new IllegalStateException("embedded Kafka did not shut down cleanly", e);
+    }
   }
 }
