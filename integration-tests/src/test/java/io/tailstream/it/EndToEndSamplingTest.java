@@ -210,6 +210,9 @@ class EndToEndSamplingTest {
           .collect(Collectors.toSet()).size() >= expectedKept, Duration.ofSeconds(30));
       sampled.drain(Duration.ofSeconds(2));
       assertExactlyTheKeptTraces(traces, keptSpans(sampled.records));
+      long spans = traces.stream().mapToLong(t -> t.spans().size()).sum();
+      assertThat(app.metrics().registry().get("tailstream.spans.received").counter().count())
+          .isEqualTo((double) spans);
       // Sanity of the mix: the 10% sample of normal traces kept roughly 10%.
       long normal = traces.stream().filter(t -> t.kind() == GeneratedTraces.Kind.NORMAL).count();
       long normalKept = traces.stream().filter(t -> t.kind() == GeneratedTraces.Kind.NORMAL
@@ -272,6 +275,8 @@ class EndToEndSamplingTest {
             .collect(Collectors.toSet())).size() >= expectedKept, Duration.ofSeconds(30));
         sampled.drain(Duration.ofSeconds(2));
         assertExactlyTheKeptTraces(traces, keptSpans(sampled.records));
+        assertThat(app.metrics().registry().get("tailstream.records.received").counter().count())
+            .isEqualTo((double) secondHalf.size());
       }
     }
   }

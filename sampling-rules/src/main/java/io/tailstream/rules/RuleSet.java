@@ -136,11 +136,14 @@ public final class RuleSet {
 
   private void failed(CompiledRule rule, Exception failure) {
     if (rule.recordFailure()) {
+      // A data-dependent failure, not a bug: the message is enough; DEBUG has the stack.
       LOG.warn(
-          "Rule '{}' in {} failed and counts as not matched; later failures are logged at DEBUG",
+          "Rule '{}' in {} failed and counts as not matched ({}: {}); later failures are logged"
+              + " at DEBUG",
           rule.name(),
           source,
-          failure);
+          failure.getClass().getSimpleName(),
+          failure.getMessage());
     } else {
       LOG.debug("Rule '{}' in {} failed and counts as not matched", rule.name(), source, failure);
     }

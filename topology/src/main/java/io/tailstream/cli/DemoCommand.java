@@ -50,7 +50,7 @@ final class DemoCommand implements Callable<Integer> {
           "application-id", "tailstream-demo",
           "kafka.bootstrap-servers", kafka.bootstrapServers(),
           "decision.wait", "5s",
-          "decision.root-grace", "1s",
+          "decision.root-grace", "2s",
           "decision.late-span-window", "5m",
           "rules.file", rulesFile.toString(),
           "state.dir", work.resolve("state").toString(),
@@ -66,8 +66,13 @@ final class DemoCommand implements Callable<Integer> {
       try (SamplerApp app = SamplerApp.start(config, rules);
           KafkaRecordSink sink = new KafkaRecordSink(kafka.bootstrapServers(),
               config.topics().spans(), false)) {
-        out("Sampler started (metrics on http://127.0.0.1:" + app.httpPort() + "/metrics); "
-            + "generating " + (int) tracesPerSecond + " traces/s for " + seconds + " s...");
+        long readyBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (app.streams().state() != KafkaStreams.State.RUNNING
+            && System.nanoTime() < readyBy) {
+          Thread.sleep(100);
+        }
+        out("Sampler " + app.streams().state() + " (metrics on http://127.0.0.1:"
+            + app.httpPort() + "/metrics); generating " + (int) tracesPerSecond + " traces/s for " + seconds + " s...");
         TrafficGenerator generator = new TrafficGenerator(new TrafficGenerator.Settings(
             tracesPerSecond, Duration.ofSeconds(seconds), 7L, Duration.ofSeconds(8)), sink);
         MeterRegistry registry = app.metrics().registry();
