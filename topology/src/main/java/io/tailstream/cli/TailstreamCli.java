@@ -20,6 +20,10 @@ public final class TailstreamCli {
   private TailstreamCli() {}
 
   public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals("demo") && System.getProperty("kafka.log.level") == null) {
+      // The embedded broker's retry warnings are noise in a demo; set before logging starts.
+      System.setProperty("kafka.log.level", "ERROR");
+    }
     System.exit(execute(args));
   }
 
