@@ -1,7 +1,5 @@
 package io.tailstream.rules;
 
-import dev.cel.common.types.CelType;
-import dev.cel.common.values.StructValue;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -10,7 +8,7 @@ import java.util.Optional;
  * A span as a CEL {@code tailstream.Span}. Fields are read from the {@link SpanView} when an
  * expression selects them, so no per-span map is built.
  */
-final class SpanValue extends StructValue<String, SpanValue> {
+final class SpanValue extends ViewStruct<SpanValue> {
 
   /** The {@code root} of a trace whose root span has not arrived. */
   static final SpanValue EMPTY_ROOT = new SpanValue(new EmptySpan());
@@ -18,27 +16,8 @@ final class SpanValue extends StructValue<String, SpanValue> {
   private final SpanView span;
 
   SpanValue(SpanView span) {
+    super(span, TraceTypes.SPAN);
     this.span = span;
-  }
-
-  /**
-   * Returns this value itself: the planner unwraps every {@code CelValue} it resolves, and
-   * unwrapping to ourselves keeps it selectable without a custom converter or a copy of the
-   * {@code spans} list on every access.
-   */
-  @Override
-  public SpanValue value() {
-    return this;
-  }
-
-  @Override
-  public boolean isZeroValue() {
-    return false;
-  }
-
-  @Override
-  public CelType celType() {
-    return TraceTypes.SPAN;
   }
 
   @Override
@@ -72,16 +51,6 @@ final class SpanValue extends StructValue<String, SpanValue> {
             || (value instanceof Map && ((Map<?, ?>) value).isEmpty())
             || (value instanceof Duration && ((Duration) value).isZero());
     return empty ? Optional.empty() : Optional.of(value);
-  }
-
-  @Override
-  public boolean equals(Object other) {
-    return other instanceof SpanValue && ((SpanValue) other).span == span;
-  }
-
-  @Override
-  public int hashCode() {
-    return System.identityHashCode(span);
   }
 
   @Override

@@ -1,34 +1,17 @@
 package io.tailstream.rules;
 
-import dev.cel.common.types.CelType;
-import dev.cel.common.values.StructValue;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 
 /** A trace as a CEL {@code tailstream.Trace}, with fields read from the view on selection. */
-final class TraceValue extends StructValue<String, TraceValue> {
+final class TraceValue extends ViewStruct<TraceValue> {
 
   private final TraceView trace;
 
   TraceValue(TraceView trace) {
+    super(trace, TraceTypes.TRACE);
     this.trace = trace;
-  }
-
-  /** Returns this value itself, for the reason given on {@link SpanValue#value()}. */
-  @Override
-  public TraceValue value() {
-    return this;
-  }
-
-  @Override
-  public boolean isZeroValue() {
-    return false;
-  }
-
-  @Override
-  public CelType celType() {
-    return TraceTypes.TRACE;
   }
 
   @Override
@@ -59,16 +42,6 @@ final class TraceValue extends StructValue<String, TraceValue> {
   @Override
   public Optional<Object> find(String field) {
     return Optional.of(select(field));
-  }
-
-  @Override
-  public boolean equals(Object other) {
-    return other instanceof TraceValue && ((TraceValue) other).trace == trace;
-  }
-
-  @Override
-  public int hashCode() {
-    return System.identityHashCode(trace);
   }
 
   @Override
