@@ -10,7 +10,6 @@ import io.tailstream.demo.EmbeddedKafka;
 import io.tailstream.rules.RuleSet;
 import io.tailstream.serdes.avro.TraceDecision;
 import io.tailstream.serdes.avro.TraceDecisionCodec;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -26,11 +25,7 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -64,43 +59,11 @@ class EndToEndSamplingTest {
   }
 
   TailstreamConfig config(String name, Path stateDir, String wait) throws Exception {
-    String suffix = name + "-" + UUID.randomUUID().toString().substring(0, 8);
-    Path rules = dir.resolve("rules.yaml");
-    if (!Files.exists(rules)) {
-      Files.writeString(rules, GeneratedTraces.RULES);
-    }
-    TailstreamConfig config = ConfigLoader.fromMap(Map.ofEntries(
-        Map.entry("application-id", "it-" + suffix),
-        Map.entry("kafka.bootstrap-servers", kafka.bootstrapServers()),
-        Map.entry("topics.spans", "spans-" + suffix),
-        Map.entry("topics.sampled", "sampled-" + suffix),
-        Map.entry("topics.decisions", "decisions-" + suffix),
-        Map.entry("topics.dead-letter", "dlq-" + suffix),
-        Map.entry("decision.wait", wait),
-        Map.entry("decision.root-grace", wait),
-        Map.entry("rules.file", rules.toString()),
-        Map.entry("state.dir", stateDir.toString()),
-        Map.entry("http.host", "127.0.0.1"),
-        Map.entry("http.port", "0"),
-        Map.entry("kafka.properties.commit.interval.ms", "200")));
-    kafka.createTopics(PARTITIONS, config.topics().spans(), config.topics().sampled(),
-        config.topics().decisions(), config.topics().deadLetter());
-    return config;
+    return Pipelines.config(kafka, dir, name, stateDir, wait);
   }
 
-  /** Sends records with null keys, round-robin over the partitions. */
   static void produce(TailstreamConfig config, List<byte[]> records) {
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    try (KafkaProducer<byte[], byte[]> producer =
-        new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
-      for (int i = 0; i < records.size(); i++) {
-        producer.send(new ProducerRecord<>(config.topics().spans(), i % PARTITIONS, null,
-            records.get(i)));
-      }
-      producer.flush();
-    }
+    Pipelines.produce(kafka, config, records);
   }
 
   /** Reads committed records of a topic until {@code done} says enough, or a timeout. */

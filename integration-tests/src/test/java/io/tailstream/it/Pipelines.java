@@ -1,0 +1,67 @@
+package io.tailstream.it;
+
+import io.tailstream.config.ConfigLoader;
+import io.tailstream.config.TailstreamConfig;
+import io.tailstream.demo.EmbeddedKafka;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/** What the integration tests share: a per-test sampler config with its topics, and a producer. */
+final class Pipelines {
+  static final int PARTITIONS = 3;
+
+  private Pipelines() {}
+
+  /**
+   * A config with unique topics and application id, so tests never see each other's records;
+   * creates the topics. The rules are {@link GeneratedTraces#RULES}, written into {@code dir}.
+   */
+  static TailstreamConfig config(EmbeddedKafka kafka, Path dir, String name, Path stateDir,
+      String wait) throws Exception {
+    String suffix = name + "-" + UUID.randomUUID().toString().substring(0, 8);
+    Path rules = dir.resolve("rules.yaml");
+    if (!Files.exists(rules)) {
+      Files.writeString(rules, GeneratedTraces.RULES);
+    }
+    TailstreamConfig config = ConfigLoader.fromMap(Map.ofEntries(
+        Map.entry("application-id", "it-" + suffix),
+        Map.entry("kafka.bootstrap-servers", kafka.bootstrapServers()),
+        Map.entry("topics.spans", "spans-" + suffix),
+        Map.entry("topics.sampled", "sampled-" + suffix),
+        Map.entry("topics.decisions", "decisions-" + suffix),
+        Map.entry("topics.dead-letter", "dlq-" + suffix),
+        Map.entry("decision.wait", wait),
+        Map.entry("decision.root-grace", wait),
+        Map.entry("rules.file", rules.toString()),
+        Map.entry("state.dir", stateDir.toString()),
+        Map.entry("http.host", "127.0.0.1"),
+        Map.entry("http.port", "0"),
+        Map.entry("kafka.properties.commit.interval.ms", "200")));
+    kafka.createTopics(PARTITIONS, config.topics().spans(), config.topics().sampled(),
+        config.topics().decisions(), config.topics().deadLetter());
+    return config;
+  }
+
+  /** Sends records with null keys, round-robin over the partitions. */
+  static void produce(EmbeddedKafka kafka, TailstreamConfig config, List<byte[]> records) {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+      for (int i = 0; i < records.size(); i++) {
+        producer.send(new ProducerRecord<>(config.topics().spans(), i % PARTITIONS, null,
+            records.get(i)));
+      }
+      producer.flush();
+    }
+  }
+}
