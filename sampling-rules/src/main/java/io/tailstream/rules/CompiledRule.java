@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.LongAdder;
 final class CompiledRule {
 
   private final String name;
+  private final String whenSource;
   private final Program when;
   private final RuleAction action;
   private final LongAdder failures = new LongAdder();
@@ -16,16 +17,23 @@ final class CompiledRule {
   /**
    * Creates a rule.
    *
+   * @param whenSource the {@code when} expression as written, or null for a catch-all rule
    * @param when the compiled {@code when}, or null for a catch-all rule
    */
-  CompiledRule(String name, Program when, RuleAction action) {
+  CompiledRule(String name, String whenSource, Program when, RuleAction action) {
     this.name = name;
+    this.whenSource = whenSource;
     this.when = when;
     this.action = action;
   }
 
   String name() {
     return name;
+  }
+
+  /** The {@code when} expression as written, or null for a catch-all rule. */
+  String whenSource() {
+    return whenSource;
   }
 
   /** The compiled {@code when}, or null for a catch-all rule. */

@@ -37,12 +37,15 @@ public final class RuleSet {
   private final List<CompiledRule> rules;
   private final Map<String, CompiledRule> rulesByName;
   private final List<String> ruleNames;
+  private final Redaction redaction;
   private final List<RuleFailureListener> listeners = new CopyOnWriteArrayList<>();
 
-  private RuleSet(String source, String hash, List<CompiledRule> rules) {
+  private RuleSet(String source, String hash, RulesFileParser.Parsed parsed) {
     this.source = source;
     this.hash = hash;
-    this.rules = List.copyOf(rules);
+    this.rules = List.copyOf(parsed.rules());
+    this.redaction = parsed.redaction();
+    List<CompiledRule> rules = this.rules;
     Map<String, CompiledRule> byName = new LinkedHashMap<>();
     for (CompiledRule rule : rules) {
       byName.put(rule.name(), rule);
@@ -60,7 +63,21 @@ public final class RuleSet {
    *     lists all of them
    */
   public static RuleSet load(Path file) throws RuleValidationException {
+    return load(file, RuleContext.standalone());
+  }
+
+  /**
+   * Reads and validates a rules file whose stateful actions run in {@code context}.
+   *
+   * @param file the rules file, UTF-8 YAML; problems name it as given here
+   * @param context the clock, budget share and key bound of {@code limit} and {@code adaptive}
+   * @return the rules
+   * @throws RuleValidationException if the file cannot be read or has problems; the exception
+   *     lists all of them
+   */
+  public static RuleSet load(Path file, RuleContext context) throws RuleValidationException {
     requireNonNull(file, "file");
+    requireNonNull(context, "context");
     String source = file.toString();
     byte[] bytes;
     try {
@@ -76,7 +93,7 @@ public final class RuleSet {
     } catch (CharacterCodingException e) {
       throw fileProblem(source, "the rules file is not valid UTF-8");
     }
-    return new RuleSet(source, hash(bytes), RulesFileParser.parse(yaml, source));
+    return new RuleSet(source, hash(bytes), RulesFileParser.parse(yaml, source, context));
   }
 
   /**
@@ -88,10 +105,25 @@ public final class RuleSet {
    * @throws RuleValidationException if the rules have problems; the exception lists all of them
    */
   public static RuleSet parse(String yaml, String sourceName) throws RuleValidationException {
+    return parse(yaml, sourceName, RuleContext.standalone());
+  }
+
+  /**
+   * Validates rules given as text, whose stateful actions run in {@code context}.
+   *
+   * @param yaml the rules file's content
+   * @param sourceName the name that problems start with, usually the file name
+   * @param context the clock, budget share and key bound of {@code limit} and {@code adaptive}
+   * @return the rules
+   * @throws RuleValidationException if the rules have problems; the exception lists all of them
+   */
+  public static RuleSet parse(String yaml, String sourceName, RuleContext context)
+      throws RuleValidationException {
     requireNonNull(yaml, "yaml");
     requireNonNull(sourceName, "sourceName");
+    requireNonNull(context, "context");
     return new RuleSet(
-        sourceName, hash(yaml.getBytes(UTF_8)), RulesFileParser.parse(yaml, sourceName));
+        sourceName, hash(yaml.getBytes(UTF_8)), RulesFileParser.parse(yaml, sourceName, context));
   }
 
   /**
@@ -154,6 +186,16 @@ public final class RuleSet {
         LOG.warn("A rule failure listener threw", e);
       }
     }
+  }
+
+  /** Returns the {@code redact:} section; {@link Redaction#NONE} when the file has none. */
+  public Redaction redaction() {
+    return redaction;
+  }
+
+  /** Returns where the rules came from: the file name, or the name given to {@link #parse}. */
+  public String source() {
+    return source;
   }
 
   /** Returns the rule names, in evaluation order. */

@@ -29,7 +29,7 @@ import org.yaml.snakeyaml.nodes.Tag;
  * works on SnakeYAML's node tree rather than on constructed Java objects, because only the nodes
  * keep their positions.
  */
-final class RulesFileParser {
+final class RulesFileParser implements ProblemSink {
 
   private static final String NAME = "name";
   private static final String WHEN = "when";
@@ -37,31 +37,41 @@ final class RulesFileParser {
   private static final Set<String> RULE_KEYS = Set.of(NAME, WHEN, ACTION);
   private static final String ACTION_HINT = "use keep, drop or { sample: P }";
 
+  private static final String RULES = "rules";
+  private static final String REDACT = "redact";
+
   private final String source;
   private final String yaml;
+  private final RuleContext context;
   private final int[] text;
   private final List<RuleProblem> problems = new ArrayList<>();
+  private Redaction redaction = Redaction.NONE;
 
-  private RulesFileParser(String yaml, String source) {
+  private RulesFileParser(String yaml, String source, RuleContext context) {
     this.source = source;
     this.yaml = yaml;
+    this.context = context;
     this.text = yaml.codePoints().toArray();
   }
+
+  /** What a valid rules file holds. */
+  record Parsed(List<CompiledRule> rules, Redaction redaction) {}
 
   /**
    * Parses and compiles a rules file.
    *
    * @throws RuleValidationException with every problem, in file order
    */
-  static List<CompiledRule> parse(String yaml, String source) throws RuleValidationException {
-    RulesFileParser parser = new RulesFileParser(yaml, source);
+  static Parsed parse(String yaml, String source, RuleContext context)
+      throws RuleValidationException {
+    RulesFileParser parser = new RulesFileParser(yaml, source, context);
     List<CompiledRule> rules = parser.parseFile();
     if (!parser.problems.isEmpty()) {
       List<RuleProblem> sorted = new ArrayList<>(parser.problems);
       sorted.sort(Comparator.comparingInt(RuleProblem::line).thenComparingInt(RuleProblem::column));
       throw new RuleValidationException(sorted);
     }
-    return rules;
+    return new Parsed(rules, parser.redaction);
   }
 
   private List<CompiledRule> parseFile() {
@@ -87,18 +97,29 @@ final class RulesFileParser {
     }
     Node rulesKey = null;
     Node rulesValue = null;
+    Node redactKey = null;
     for (NodeTuple tuple : ((MappingNode) document).getValue()) {
       String key = scalarKey(tuple.getKeyNode());
       if (key == null) {
         continue;
       }
-      if (!key.equals("rules")) {
-        problem(tuple.getKeyNode(), "unknown key '" + key + "': the file has only 'rules'");
-      } else if (rulesKey != null) {
-        problem(tuple.getKeyNode(), "duplicate key 'rules'");
+      if (key.equals(RULES)) {
+        if (rulesKey != null) {
+          problem(tuple.getKeyNode(), "duplicate key 'rules'");
+        } else {
+          rulesKey = tuple.getKeyNode();
+          rulesValue = tuple.getValueNode();
+        }
+      } else if (key.equals(REDACT)) {
+        if (redactKey != null) {
+          problem(tuple.getKeyNode(), "duplicate key 'redact'");
+        } else {
+          redactKey = tuple.getKeyNode();
+          redaction = RedactionParser.parse(tuple.getValueNode(), this);
+        }
       } else {
-        rulesKey = tuple.getKeyNode();
-        rulesValue = tuple.getValueNode();
+        problem(tuple.getKeyNode(),
+            "unknown key '" + key + "': the file has only 'rules' and 'redact'");
       }
     }
     if (rulesKey == null) {
@@ -127,7 +148,7 @@ final class RulesFileParser {
     List<CompiledRule> rules = new ArrayList<>(drafts.size());
     for (RuleDraft draft : drafts) {
       if (draft != null && draft.isComplete()) {
-        rules.add(new CompiledRule(draft.name, draft.program, draft.action));
+        rules.add(new CompiledRule(draft.name, draft.whenSource, draft.program, draft.action));
       }
     }
     return rules;
@@ -172,6 +193,9 @@ final class RulesFileParser {
       if (key.equals(WHEN)) {
         draft.whenKey = tuple.getKeyNode();
         draft.program = compileWhen(tuple.getValueNode());
+        if (tuple.getValueNode() instanceof ScalarNode) {
+          draft.whenSource = ((ScalarNode) tuple.getValueNode()).getValue();
+        }
       } else if (key.equals(ACTION)) {
         actionNode = tuple.getValueNode();
         draft.action = parseAction(actionNode);
@@ -340,7 +364,8 @@ final class RulesFileParser {
     return node instanceof ScalarNode && Tag.NULL.equals(node.getTag());
   }
 
-  private void problem(Node node, String message) {
+  @Override
+  public void problem(Node node, String message) {
     problem(SourcePosition.of(node.getStartMark()), message);
   }
 
@@ -355,6 +380,7 @@ final class RulesFileParser {
     private Node nameNode;
     private String name;
     private Node whenKey;
+    private String whenSource;
     private Program program;
     private RuleAction action;
 
