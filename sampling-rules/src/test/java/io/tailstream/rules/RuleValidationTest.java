@@ -381,7 +381,7 @@ class RuleValidationTest {
   void rejectsUnknownTopLevelKeys() {
     assertThat(problems("rulez:\n" + DEFAULT_RULE))
         .containsExactly(
-            "rules.yaml:1:1: unknown key 'rulez': the file has only 'rules'",
+            "rules.yaml:1:1: unknown key 'rulez': the file has only 'rules' and 'redact'",
             "rules.yaml:1:1: rules file has no rules");
   }
 
