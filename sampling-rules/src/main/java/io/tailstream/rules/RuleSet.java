@@ -198,6 +198,11 @@ public final class RuleSet {
     return source;
   }
 
+  /** Returns the compiled rules, in evaluation order. */
+  List<CompiledRule> compiledRules() {
+    return rules;
+  }
+
   /** Returns the rule names, in evaluation order. */
   public List<String> ruleNames() {
     return ruleNames;

@@ -36,6 +36,11 @@ final class WhenCompiler {
 
   private WhenCompiler() {}
 
+  /** The CEL environment every rule expression is compiled in: the rule variables and macros. */
+  static Cel cel() {
+    return CEL;
+  }
+
   /**
    * A problem in an expression.
    *
