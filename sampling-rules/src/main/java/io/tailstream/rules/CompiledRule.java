@@ -13,6 +13,8 @@ final class CompiledRule {
   private final RuleAction action;
   private final LongAdder failures = new LongAdder();
   private final AtomicBoolean failureLogged = new AtomicBoolean();
+  private final LongAdder keyOverflows = new LongAdder();
+  private final AtomicBoolean keyOverflowLogged = new AtomicBoolean();
 
   /**
    * Creates a rule.
@@ -53,6 +55,16 @@ final class CompiledRule {
   boolean recordFailure() {
     failures.increment();
     return failureLogged.compareAndSet(false, true);
+  }
+
+  long keyOverflows() {
+    return keyOverflows.sum();
+  }
+
+  /** Counts a key beyond the bound; returns true for the first one, which is worth a WARN log. */
+  boolean recordKeyOverflow() {
+    keyOverflows.increment();
+    return keyOverflowLogged.compareAndSet(false, true);
   }
 
   @Override

@@ -7,10 +7,12 @@ import static java.util.Objects.requireNonNull;
  *
  * @param outcome whether the trace is kept or dropped
  * @param rule the name of the rule that decided
- * @param sampleRate the probability with which the deciding rule keeps traces: 1 for {@code
- *     keep}, 0 for {@code drop}, P for {@code { sample: P }}
+ * @param sampleRate the probability with which the deciding rule keeps traces like this one: 1
+ *     for {@code keep}, 0 for {@code drop}, P for {@code { sample: P }}, the probability applied
+ *     to the trace's key for {@code adaptive}, and for {@code limit} the estimated share of the
+ *     key's traffic that its bucket lets through
  * @param otThreshold the OpenTelemetry rejection threshold ({@code th}, lowercase hex) when a
- *     {@code sample} action kept the trace; null otherwise
+ *     {@code sample} or {@code adaptive} action kept the trace; null otherwise
  */
 public record Decision(Outcome outcome, String rule, double sampleRate, String otThreshold) {
 
@@ -48,13 +50,23 @@ public record Decision(Outcome outcome, String rule, double sampleRate, String o
     return new Decision(Outcome.DROP, rule, 0.0, null);
   }
 
-  /** A {@code sample} action kept the trace. */
+  /** A {@code sample} or {@code adaptive} action kept the trace. */
   static Decision sampledIn(String rule, double sampleRate, String otThreshold) {
     return new Decision(Outcome.KEEP, rule, sampleRate, requireNonNull(otThreshold));
   }
 
-  /** A {@code sample} action dropped the trace. */
+  /** A {@code sample} or {@code adaptive} action dropped the trace. */
   static Decision sampledOut(String rule, double sampleRate) {
+    return new Decision(Outcome.DROP, rule, sampleRate, null);
+  }
+
+  /** A {@code limit} action kept the trace: it took a token, and records no threshold. */
+  static Decision limitedIn(String rule, double sampleRate) {
+    return new Decision(Outcome.KEEP, rule, sampleRate, null);
+  }
+
+  /** A {@code limit} action dropped the trace: its bucket was empty. */
+  static Decision limitedOut(String rule, double sampleRate) {
     return new Decision(Outcome.DROP, rule, sampleRate, null);
   }
 

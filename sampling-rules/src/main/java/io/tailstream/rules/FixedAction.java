@@ -6,7 +6,8 @@ enum FixedAction implements RuleAction {
   DROP;
 
   @Override
-  public Decision decide(String rule, TraceView trace) {
+  public Decision decide(
+      String rule, TraceView trace, TraceVariables variables, RuleListener events) {
     return this == KEEP ? Decision.keep(rule) : Decision.drop(rule);
   }
 }

@@ -1,8 +1,15 @@
 package io.tailstream.rules;
 
 /** What a matching rule does with a trace. */
-sealed interface RuleAction permits FixedAction, SampleAction {
+sealed interface RuleAction permits FixedAction, SampleAction, LimitAction, AdaptiveAction {
 
-  /** Decides the trace that rule {@code rule} matched. */
-  Decision decide(String rule, TraceView trace);
+  /**
+   * Decides a trace that a rule matched. Safe to call from several threads at once.
+   *
+   * @param rule the rule's name
+   * @param trace the trace
+   * @param variables the trace's CEL variables, already resolved by the rules' {@code when}s
+   * @param events told when a {@code key} expression fails or a key overflows the bound
+   */
+  Decision decide(String rule, TraceView trace, TraceVariables variables, RuleListener events);
 }

@@ -24,13 +24,15 @@ import org.slf4j.LoggerFactory;
  * A validated set of sampling rules. Rules are evaluated top to bottom and the first whose {@code
  * when} is true decides; the last rule has no {@code when}, so every trace gets a decision.
  *
- * <p>Instances are immutable apart from their failure counters, and safe to share between
- * threads.
+ * <p>Instances are immutable apart from their counters and the per-key state of {@code limit}
+ * and {@code adaptive} rules, and safe to share between threads.
  */
 public final class RuleSet {
 
   private static final Logger LOG = LoggerFactory.getLogger(RuleSet.class);
   private static final int HASH_HEX_CHARS = 16;
+  private static final String WHEN_FAILED = "counts as not matched";
+  private static final String KEY_FAILED = "the trace is decided with the rule's shared budget";
 
   private final String source;
   private final String hash;
@@ -38,7 +40,8 @@ public final class RuleSet {
   private final Map<String, CompiledRule> rulesByName;
   private final List<String> ruleNames;
   private final Redaction redaction;
-  private final List<RuleFailureListener> listeners = new CopyOnWriteArrayList<>();
+  private final List<RuleListener> listeners = new CopyOnWriteArrayList<>();
+  private final RuleListener actionEvents = new ActionEvents();
 
   private RuleSet(String source, String hash, RulesFileParser.Parsed parsed) {
     this.source = source;
@@ -129,7 +132,10 @@ public final class RuleSet {
   /**
    * Decides a trace with the first matching rule. A {@code when} that fails at run time, for
    * example by reading a missing map key, counts as not matched: the failure is counted for
-   * {@link #evaluationFailures} and reported to the {@link RuleFailureListener}s.
+   * {@link #evaluationFailures} and reported to the {@link RuleListener}s. A {@code key} that
+   * fails is counted and reported the same way, and the trace is decided with the rule's shared
+   * budget. So is a trace whose key is new when the rule already tracks {@link
+   * RuleContext#maxKeysPerRule()} keys; it is counted for {@link #keyOverflows} and reported.
    *
    * <p>Safe to call from several threads at once.
    *
@@ -141,7 +147,7 @@ public final class RuleSet {
     TraceVariables variables = new TraceVariables(trace);
     for (CompiledRule rule : rules) {
       if (matches(rule, variables)) {
-        return rule.action().decide(rule.name(), trace);
+        return rule.action().decide(rule.name(), trace, variables, actionEvents);
       }
     }
     // Validation guarantees that the last rule has no 'when', so this is a bug.
@@ -156,35 +162,70 @@ public final class RuleSet {
     try {
       result = rule.when().eval(variables);
     } catch (CelEvaluationException | RuntimeException e) {
-      failed(rule, e);
+      failed(rule, e, WHEN_FAILED);
       return false;
     }
     if (result instanceof Boolean) {
       return (Boolean) result;
     }
-    failed(rule, new IllegalStateException("'when' returned " + result + " instead of a bool"));
+    failed(
+        rule,
+        new IllegalStateException("'when' returned " + result + " instead of a bool"),
+        WHEN_FAILED);
     return false;
   }
 
-  private void failed(CompiledRule rule, Exception failure) {
+  private void failed(CompiledRule rule, Exception failure, String consequence) {
     if (rule.recordFailure()) {
       // A data-dependent failure, not a bug: the message is enough; DEBUG has the stack.
       LOG.warn(
-          "Rule '{}' in {} failed and counts as not matched ({}: {}); later failures are logged"
-              + " at DEBUG",
+          "Rule '{}' in {} failed and {} ({}: {}); later failures are logged at DEBUG",
           rule.name(),
           source,
+          consequence,
           failure.getClass().getSimpleName(),
           failure.getMessage());
     } else {
-      LOG.debug("Rule '{}' in {} failed and counts as not matched", rule.name(), source, failure);
+      LOG.debug("Rule '{}' in {} failed and {}", rule.name(), source, consequence, failure);
     }
-    for (RuleFailureListener listener : listeners) {
+    for (RuleListener listener : listeners) {
       try {
-        listener.onFailure(rule.name(), failure);
+        listener.evaluationFailed(rule.name(), failure);
       } catch (RuntimeException e) {
-        LOG.warn("A rule failure listener threw", e);
+        LOG.warn("A rule listener threw", e);
       }
+    }
+  }
+
+  private void keyOverflowed(CompiledRule rule) {
+    if (rule.recordKeyOverflow()) {
+      LOG.warn(
+          "Rule '{}' in {} tracks as many keys as it may, so traces with further keys share one"
+              + " budget until idle keys are evicted; later overflows are logged at DEBUG",
+          rule.name(),
+          source);
+    } else {
+      LOG.debug("Rule '{}' in {} decided a key beyond its key bound", rule.name(), source);
+    }
+    for (RuleListener listener : listeners) {
+      try {
+        listener.keyOverflowed(rule.name());
+      } catch (RuntimeException e) {
+        LOG.warn("A rule listener threw", e);
+      }
+    }
+  }
+
+  /** What the actions report: counted and logged here, then passed to the listeners. */
+  private final class ActionEvents implements RuleListener {
+    @Override
+    public void evaluationFailed(String rule, Exception failure) {
+      failed(rulesByName.get(rule), failure, KEY_FAILED);
+    }
+
+    @Override
+    public void keyOverflowed(String rule) {
+      RuleSet.this.keyOverflowed(rulesByName.get(rule));
     }
   }
 
@@ -217,22 +258,44 @@ public final class RuleSet {
   }
 
   /**
-   * Registers a listener for rules whose {@code when} fails at run time. Listeners are called on
-   * the evaluating thread, in registration order.
+   * Registers a listener for rules whose {@code when} or {@code key} fails at run time, and for
+   * keys beyond the key bound. Listeners are called on the evaluating thread, in registration
+   * order.
    *
-   * @param listener told the rule name and the failure
+   * @param listener told the rule name and what happened
    */
-  public void onEvaluationFailure(RuleFailureListener listener) {
+  public void addListener(RuleListener listener) {
     listeners.add(requireNonNull(listener, "listener"));
   }
 
   /**
-   * Returns how many times the rule's {@code when} failed at run time since this set was
-   * created, or 0 for a name that is not a rule of this set.
+   * Registers a listener for rules whose {@code when} or {@code key} fails at run time; the same
+   * as {@link #addListener} with a listener of failures only.
+   *
+   * @param listener told the rule name and the failure
+   */
+  public void onEvaluationFailure(RuleFailureListener listener) {
+    addListener(requireNonNull(listener, "listener"));
+  }
+
+  /**
+   * Returns how many times the rule's {@code when} or {@code key} failed at run time since this
+   * set was created, or 0 for a name that is not a rule of this set.
    */
   public long evaluationFailures(String ruleName) {
     CompiledRule rule = rulesByName.get(ruleName);
     return rule == null ? 0L : rule.failures();
+  }
+
+  /**
+   * Returns how many traces of a {@code limit} or {@code adaptive} rule had a new key while the
+   * rule tracked {@link RuleContext#maxKeysPerRule()} keys, and so were decided with its shared
+   * budget, since this set was created; 0 for other rules and for a name that is not a rule of
+   * this set.
+   */
+  public long keyOverflows(String ruleName) {
+    CompiledRule rule = rulesByName.get(ruleName);
+    return rule == null ? 0L : rule.keyOverflows();
   }
 
   @Override

@@ -13,7 +13,8 @@ public final class RuleValidationException extends Exception {
 
   private final List<RuleProblem> problems;
 
-  RuleValidationException(List<RuleProblem> problems) {
+  /** Creates the exception for one or more problems, which it keeps in the given order. */
+  public RuleValidationException(List<RuleProblem> problems) {
     super(problems.stream().map(RuleProblem::toString).collect(Collectors.joining("\n")));
     if (problems.isEmpty()) {
       throw new IllegalArgumentException("a validation exception needs at least one problem");

@@ -35,7 +35,17 @@ final class RulesFileParser implements ProblemSink {
   private static final String WHEN = "when";
   private static final String ACTION = "action";
   private static final Set<String> RULE_KEYS = Set.of(NAME, WHEN, ACTION);
-  private static final String ACTION_HINT = "use keep, drop or { sample: P }";
+  private static final String ACTIONS =
+      "keep, drop, { sample: P }, { limit: { per-second: N } }"
+          + " or { adaptive: { target-per-second: N } }";
+  private static final String ACTION_HINT = "use " + ACTIONS;
+  private static final String LIMIT = "limit";
+  private static final String ADAPTIVE = "adaptive";
+  private static final String PER_SECOND = "per-second";
+  private static final String TARGET_PER_SECOND = "target-per-second";
+  private static final String KEY = "key";
+  private static final String LIMIT_EXAMPLE = "{ limit: { per-second: 50 } }";
+  private static final String ADAPTIVE_EXAMPLE = "{ adaptive: { target-per-second: 10 } }";
 
   private static final String RULES = "rules";
   private static final String REDACT = "redact";
@@ -252,9 +262,11 @@ final class RulesFileParser implements ProblemSink {
         case "sample":
           problem(node, "action 'sample' needs a probability, like { sample: 0.1 }");
           return null;
-        case "limit":
-        case "adaptive":
-          problem(node, "action '" + action + "' is not implemented yet");
+        case LIMIT:
+          problem(node, "action 'limit' needs a rate, like " + LIMIT_EXAMPLE);
+          return null;
+        case ADAPTIVE:
+          problem(node, "action 'adaptive' needs a target rate, like " + ADAPTIVE_EXAMPLE);
           return null;
         default:
           problem(node, "unknown action '" + action + "': " + ACTION_HINT);
@@ -262,7 +274,7 @@ final class RulesFileParser implements ProblemSink {
       }
     }
     if (!(node instanceof MappingNode)) {
-      problem(node, "'action' must be keep, drop or { sample: P }");
+      problem(node, "'action' must be " + ACTIONS);
       return null;
     }
     List<NodeTuple> tuples = ((MappingNode) node).getValue();
@@ -278,10 +290,10 @@ final class RulesFileParser implements ProblemSink {
     switch (key) {
       case "sample":
         return parseSample(tuples.get(0).getValueNode());
-      case "limit":
-      case "adaptive":
-        problem(keyNode, "action '" + key + "' is not implemented yet");
-        return null;
+      case LIMIT:
+        return parseLimit(keyNode, tuples.get(0).getValueNode());
+      case ADAPTIVE:
+        return parseAdaptive(keyNode, tuples.get(0).getValueNode());
       default:
         problem(keyNode, "unknown action '" + key + "': " + ACTION_HINT);
         return null;
@@ -310,6 +322,121 @@ final class RulesFileParser implements ProblemSink {
       return null;
     }
     return SampleAction.of(probability);
+  }
+
+  private RuleAction parseLimit(Node actionKey, Node node) {
+    RateSettings settings = parseRateSettings(LIMIT, PER_SECOND, LIMIT_EXAMPLE, actionKey, node);
+    return settings == null ? null : new LimitAction(settings.perSecond(), settings.key(), context);
+  }
+
+  private RuleAction parseAdaptive(Node actionKey, Node node) {
+    RateSettings settings =
+        parseRateSettings(ADAPTIVE, TARGET_PER_SECOND, ADAPTIVE_EXAMPLE, actionKey, node);
+    return settings == null
+        ? null
+        : new AdaptiveAction(settings.perSecond(), settings.key(), context);
+  }
+
+  /** What {@code limit} and {@code adaptive} are configured with. */
+  private record RateSettings(double perSecond, Program key) {}
+
+  /**
+   * Parses the mapping of a {@code limit} or {@code adaptive} action: a rate under {@code
+   * rateKey} and an optional {@code key} expression.
+   *
+   * @param action the action's name
+   * @param example the smallest valid action, for messages
+   * @param actionKey the action's key node, where problems with the mapping as a whole go
+   * @return the settings, or null after reporting every problem
+   */
+  private RateSettings parseRateSettings(
+      String action, String rateKey, String example, Node actionKey, Node node) {
+    if (isNull(node)) {
+      problem(actionKey, "action '" + action + "' needs a mapping, like " + example);
+      return null;
+    }
+    if (!(node instanceof MappingNode)) {
+      problem(node, "action '" + action + "' needs a mapping, like " + example);
+      return null;
+    }
+    Set<String> seen = new HashSet<>();
+    double perSecond = Double.NaN;
+    Program key = null;
+    boolean valid = true;
+    for (NodeTuple tuple : ((MappingNode) node).getValue()) {
+      String name = scalarKey(tuple.getKeyNode());
+      if (name == null) {
+        valid = false;
+      } else if (!name.equals(rateKey) && !name.equals(KEY)) {
+        problem(
+            tuple.getKeyNode(),
+            "unknown key '" + name + "' in action '" + action + "': use " + rateKey + " and key");
+        valid = false;
+      } else if (!seen.add(name)) {
+        problem(tuple.getKeyNode(), "duplicate key '" + name + "' in action '" + action + "'");
+        valid = false;
+      } else if (name.equals(rateKey)) {
+        perSecond = parsePerSecond(rateKey, tuple.getValueNode());
+        valid &= perSecond > 0.0;
+      } else {
+        key = compileKey(tuple.getValueNode());
+        valid &= key != null;
+      }
+    }
+    if (!seen.contains(rateKey)) {
+      problem(actionKey, "action '" + action + "' is missing '" + rateKey + "', like " + example);
+      return null;
+    }
+    return valid ? new RateSettings(perSecond, key) : null;
+  }
+
+  /** Returns a positive rate in traces per second, or NaN after reporting a problem. */
+  private double parsePerSecond(String name, Node node) {
+    if (!(node instanceof ScalarNode)
+        || isNull(node)
+        || ((ScalarNode) node).getScalarStyle() != ScalarStyle.PLAIN) {
+      problem(node, "'" + name + "' must be a positive number");
+      return Double.NaN;
+    }
+    String text = ((ScalarNode) node).getValue();
+    BigDecimal rate;
+    try {
+      rate = new BigDecimal(text);
+    } catch (NumberFormatException e) {
+      problem(node, "'" + name + "' was '" + text + "' but it must be a positive number");
+      return Double.NaN;
+    }
+    if (rate.signum() <= 0) {
+      problem(node, "'" + name + "' was " + text + " but it must be positive");
+      return Double.NaN;
+    }
+    double perSecond = rate.doubleValue();
+    if (perSecond == 0.0 || Double.isInfinite(perSecond)) {
+      problem(node, "'" + name + "' was " + text + " but it is out of range");
+      return Double.NaN;
+    }
+    return perSecond;
+  }
+
+  private Program compileKey(Node node) {
+    if (!(node instanceof ScalarNode) || isNull(node)) {
+      problem(node, "'key' must be a CEL expression");
+      return null;
+    }
+    ScalarNode scalar = (ScalarNode) node;
+    if (scalar.getValue().isBlank()) {
+      problem(node, "'key' must be a CEL expression, but it is empty");
+      return null;
+    }
+    WhenCompiler.Compiled compiled = KeyCompiler.compile(scalar.getValue());
+    if (compiled.program() != null) {
+      return compiled.program();
+    }
+    ScalarPositions positions = ScalarPositions.of(text, scalar);
+    for (WhenCompiler.Issue issue : compiled.issues()) {
+      problem(positions.at(issue.line(), issue.column()), issue.message());
+    }
+    return null;
   }
 
   private void checkNames(List<RuleDraft> drafts) {

@@ -54,7 +54,8 @@ record SampleAction(double probability, long threshold, String otThreshold)
   }
 
   @Override
-  public Decision decide(String rule, TraceView trace) {
+  public Decision decide(
+      String rule, TraceView trace, TraceVariables variables, RuleListener events) {
     if (threshold < NEVER && TraceRandomness.of(trace) >= threshold) {
       return Decision.sampledIn(rule, probability, otThreshold);
     }

@@ -16,6 +16,7 @@ import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.Program;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /** Parses, type-checks and plans {@code when} expressions against the rule variables. */
 final class WhenCompiler {
@@ -61,6 +62,17 @@ final class WhenCompiler {
   }
 
   static Compiled compile(String expression) {
+    return compile(expression, CelKind.BOOL,
+        type -> "'when' must be a bool expression, but it is " + CelTypes.format(type));
+  }
+
+  /**
+   * Compiles an expression of the rule language whose result must be of kind {@code expected}.
+   *
+   * @param wrongType the message for an expression of another type, given that type
+   */
+  static Compiled compile(
+      String expression, CelKind expected, Function<CelType, String> wrongType) {
     requireNonNull(expression, "expression");
     CelValidationResult result = CEL.compile(expression);
     if (result.hasError()) {
@@ -73,12 +85,8 @@ final class WhenCompiler {
       return failed(e.getErrors());
     }
     CelType type = ast.getResultType();
-    if (type.kind() != CelKind.BOOL) {
-      return new Compiled(
-          null,
-          List.of(
-              new Issue(
-                  1, 0, "'when' must be a bool expression, but it is " + CelTypes.format(type))));
+    if (type.kind() != expected) {
+      return new Compiled(null, List.of(new Issue(1, 0, wrongType.apply(type))));
     }
     try {
       return new Compiled(CEL.createProgram(ast), List.of());

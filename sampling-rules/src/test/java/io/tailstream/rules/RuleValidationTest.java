@@ -10,6 +10,9 @@ import org.junit.jupiter.api.Test;
 class RuleValidationTest {
 
   private static final String DEFAULT_RULE = "  - name: default\n    action: drop\n";
+  private static final String ACTIONS =
+      "keep, drop, { sample: P }, { limit: { per-second: N } } or"
+          + " { adaptive: { target-per-second: N } }";
 
   @Test
   void rejectsUnknownVariableWithLineAndColumn() {
@@ -304,21 +307,133 @@ class RuleValidationTest {
   }
 
   @Test
-  void rejectsTheLimitActionAsNotImplemented() {
+  void acceptsLimitAndAdaptiveActions() throws RuleValidationException {
+    RuleSet rules =
+        RuleSet.parse(
+            """
+            rules:
+              - name: checkout-cap
+                when: root.service == "checkout"
+                action: { limit: { per-second: 50 } }
+              - name: per-endpoint
+                when: trace.error_count == 0
+                action:
+                  limit:
+                    per-second: 0.5
+                    key: root.service + " " + root.name
+              - name: default
+                action:
+                  adaptive:
+                    target-per-second: 10
+                    key: string(root.attributes["tenant"])
+            """,
+            "rules.yaml");
+
+    assertThat(rules.compiledRules())
+        .extracting(CompiledRule::action)
+        .hasExactlyElementsOfTypes(LimitAction.class, LimitAction.class, AdaptiveAction.class);
+  }
+
+  @Test
+  void rejectsLimitAndAdaptiveWithoutSettings() {
+    assertThat(problems("rules:\n  - name: default\n    action: limit\n"))
+        .containsExactly(
+            "rules.yaml:3:13: action 'limit' needs a rate, like { limit: { per-second: 50 } }");
+    assertThat(problems("rules:\n  - name: default\n    action: adaptive\n"))
+        .containsExactly(
+            "rules.yaml:3:13: action 'adaptive' needs a target rate, like"
+                + " { adaptive: { target-per-second: 10 } }");
+  }
+
+  @Test
+  void rejectsLimitAndAdaptiveSettingsThatAreNotAMapping() {
+    assertThat(problems("rules:\n  - name: default\n    action: { limit: 50 }\n"))
+        .containsExactly(
+            "rules.yaml:3:22: action 'limit' needs a mapping, like"
+                + " { limit: { per-second: 50 } }");
+    assertThat(problems("rules:\n  - name: default\n    action:\n      adaptive:\n"))
+        .containsExactly(
+            "rules.yaml:4:7: action 'adaptive' needs a mapping, like"
+                + " { adaptive: { target-per-second: 10 } }");
+  }
+
+  @Test
+  void rejectsLimitAndAdaptiveWithoutTheirRate() {
+    assertThat(
+            problems(
+                "rules:\n  - name: default\n    action: { limit: { key: root.service } }\n"))
+        .containsExactly(
+            "rules.yaml:3:15: action 'limit' is missing 'per-second', like"
+                + " { limit: { per-second: 50 } }");
+    assertThat(problems("rules:\n  - name: default\n    action: { adaptive: {} }\n"))
+        .containsExactly(
+            "rules.yaml:3:15: action 'adaptive' is missing 'target-per-second', like"
+                + " { adaptive: { target-per-second: 10 } }");
+  }
+
+  @Test
+  void rejectsUnknownAndDuplicateKeysInLimitAndAdaptive() {
     assertThat(
             problems(
                 """
                 rules:
-                  - name: checkout-cap
-                    when: root.service == "checkout"
-                    action: { limit: { per-second: 50 } }
+                  - name: default
+                    action:
+                      limit:
+                        per-second: 50
+                        burst: 100
+                        per-second: 60
+                """))
+        .containsExactly(
+            "rules.yaml:6:9: unknown key 'burst' in action 'limit': use per-second and key",
+            "rules.yaml:7:9: duplicate key 'per-second' in action 'limit'");
+    assertThat(
+            problems(
                 """
-                    + DEFAULT_RULE))
-        .containsExactly("rules.yaml:4:15: action 'limit' is not implemented yet");
+                rules:
+                  - name: default
+                    action: { adaptive: { per-second: 5 } }
+                """))
+        .containsExactly(
+            "rules.yaml:3:15: action 'adaptive' is missing 'target-per-second', like"
+                + " { adaptive: { target-per-second: 10 } }",
+            "rules.yaml:3:27: unknown key 'per-second' in action 'adaptive': use"
+                + " target-per-second and key");
   }
 
   @Test
-  void rejectsTheAdaptiveActionAsNotImplemented() {
+  void rejectsRatesThatAreNotPositiveNumbers() {
+    assertThat(problems(limitPerSecond("0"))).containsExactly(
+        "rules.yaml:3:36: 'per-second' was 0 but it must be positive");
+    assertThat(problems(limitPerSecond("-5"))).containsExactly(
+        "rules.yaml:3:36: 'per-second' was -5 but it must be positive");
+    assertThat(problems(limitPerSecond("fast"))).containsExactly(
+        "rules.yaml:3:36: 'per-second' was 'fast' but it must be a positive number");
+    assertThat(problems(limitPerSecond("\"50\""))).containsExactly(
+        "rules.yaml:3:36: 'per-second' must be a positive number");
+    assertThat(problems(limitPerSecond("[50]"))).containsExactly(
+        "rules.yaml:3:36: 'per-second' must be a positive number");
+    assertThat(problems(limitPerSecond("1e999"))).containsExactly(
+        "rules.yaml:3:36: 'per-second' was 1e999 but it is out of range");
+    assertThat(
+            problems("rules:\n  - name: default\n    action: { adaptive: { target-per-second: }"
+                + " }\n"))
+        .containsExactly("rules.yaml:3:45: 'target-per-second' must be a positive number");
+  }
+
+  @Test
+  void rejectsAKeyThatDoesNotCompileWithLineAndColumn() {
+    assertThat(
+            problems(
+                """
+                rules:
+                  - name: default
+                    action:
+                      limit:
+                        per-second: 50
+                        key: root.servce + " " + root.name
+                """))
+        .containsExactly("rules.yaml:6:18: undefined field 'servce'");
     assertThat(
             problems(
                 """
@@ -326,22 +441,57 @@ class RuleValidationTest {
                   - name: default
                     action:
                       adaptive:
-                        target-per-second: 100
-                        key: root.service
+                        target-per-second: 10
+                        key: |
+                          root.service +
+                            tenant
                 """))
-        .containsExactly("rules.yaml:4:7: action 'adaptive' is not implemented yet");
+        .containsExactly("rules.yaml:8:13: undeclared reference to 'tenant'");
+  }
+
+  @Test
+  void rejectsAKeyThatIsNotAString() {
+    assertThat(problems(limitKey("trace.span_count")))
+        .containsExactly("rules.yaml:6:14: 'key' must be a string expression, but it is int");
+    assertThat(problems(limitKey("root.attributes['tenant']")))
+        .containsExactly(
+            "rules.yaml:6:14: 'key' must be a string expression, but it is dyn; convert it with"
+                + " string(...)");
+    assertThat(problems(limitKey("\"\"")))
+        .containsExactly("rules.yaml:6:14: 'key' must be a CEL expression, but it is empty");
+    assertThat(problems(limitKey("")))
+        .containsExactly("rules.yaml:6:13: 'key' must be a CEL expression");
+  }
+
+  @Test
+  void reportsEveryProblemOfALimitAtOnce() {
+    assertThat(
+            problems(
+                """
+                rules:
+                  - name: default
+                    action:
+                      limit:
+                        per-second: -1
+                        key: 42
+                        rate: 5
+                """))
+        .containsExactly(
+            "rules.yaml:5:21: 'per-second' was -1 but it must be positive",
+            "rules.yaml:6:14: 'key' must be a string expression, but it is int",
+            "rules.yaml:7:9: unknown key 'rate' in action 'limit': use per-second and key");
   }
 
   @Test
   void rejectsUnknownActions() {
     assertThat(problems("rules:\n  - name: default\n    action: kep\n"))
         .containsExactly(
-            "rules.yaml:3:13: unknown action 'kep': use keep, drop or { sample: P }");
+            "rules.yaml:3:13: unknown action 'kep': use " + ACTIONS);
     assertThat(problems("rules:\n  - name: default\n    action: { keep: true }\n"))
         .containsExactly(
-            "rules.yaml:3:15: unknown action 'keep': use keep, drop or { sample: P }");
+            "rules.yaml:3:15: unknown action 'keep': use " + ACTIONS);
     assertThat(problems("rules:\n  - name: default\n    action: [keep]\n"))
-        .containsExactly("rules.yaml:3:13: 'action' must be keep, drop or { sample: P }");
+        .containsExactly("rules.yaml:3:13: 'action' must be " + ACTIONS);
     assertThat(problems("rules:\n  - name: default\n    action: sample\n"))
         .containsExactly(
             "rules.yaml:3:13: action 'sample' needs a probability, like { sample: 0.1 }");
@@ -472,7 +622,7 @@ class RuleValidationTest {
                       - when: trace.span_count
                         action: { sample: 1.5 }
                       - name: cap
-                        action: { limit: { per-second: 50 } }
+                        action: { limit: { per-second: 0 } }
                       - name: default
                         when: true
                         action: drop
@@ -492,7 +642,7 @@ class RuleValidationTest {
             "rules.yaml:9:23: sample probability was 1.5 but it must be between 0 and 1",
             "rules.yaml:10:5: rule 'cap' has no 'when' but is not the last rule, so the rules"
                 + " after it can never match",
-            "rules.yaml:11:15: action 'limit' is not implemented yet",
+            "rules.yaml:11:36: 'per-second' was 0 but it must be positive",
             "rules.yaml:13:5: the last rule 'default' must have no 'when': it is the catch-all");
     assertThat(exception.getMessage())
         .isEqualTo(
@@ -525,6 +675,19 @@ class RuleValidationTest {
             "rules.yaml");
 
     assertThat(rules.ruleNames()).containsExactly("drop-health-checks", "errors", "default");
+  }
+
+  /** A one-rule file whose limit's per-second value starts at line 3, column 36. */
+  private static String limitPerSecond(String value) {
+    return "rules:\n  - name: default\n    action: { limit: { per-second: " + value + " } }\n";
+  }
+
+  /** A one-rule file whose limit's key expression starts at line 6, column 14. */
+  private static String limitKey(String expression) {
+    return "rules:\n  - name: default\n    action:\n      limit:\n        per-second: 1\n"
+        + "        key: "
+        + expression
+        + "\n";
   }
 
   private static List<String> problems(String yaml) {

@@ -3,7 +3,11 @@ package io.tailstream.serdes.avro;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
@@ -29,12 +33,18 @@ public final class TraceDecisionCodec {
   private static final byte MARKER_0 = (byte) 0xC3;
   private static final byte MARKER_1 = (byte) 0x01;
 
+  /** Earlier versions of the schema, oldest first, as class-path resources. */
+  private static final List<String> EARLIER_VERSIONS = List.of("TraceDecision-v1.avsc");
+
   private static final BinaryMessageEncoder<TraceDecision> ENCODER = TraceDecision.getEncoder();
   private static final long FINGERPRINT =
       SchemaNormalization.parsingFingerprint64(TraceDecision.getClassSchema());
-  private static final DatumReader<TraceDecision> READER =
-      new SpecificDatumReader<>(
-          TraceDecision.getClassSchema(), TraceDecision.getClassSchema(), new TraceDecisionModel());
+  /**
+   * Readers by writer-schema fingerprint: the current schema, and every earlier version, kept as
+   * resources, resolved to the current one. A record written before a field was added reads with
+   * that field's default.
+   */
+  private static final Map<Long, DatumReader<TraceDecision>> READERS = readers();
 
   private TraceDecisionCodec() {}
 
@@ -80,7 +90,8 @@ public final class TraceDecisionCodec {
               bytes[0], bytes[1]));
     }
     long fingerprint = littleEndianLong(bytes, 2);
-    if (fingerprint != FINGERPRINT) {
+    DatumReader<TraceDecision> reader = READERS.get(fingerprint);
+    if (reader == null) {
       throw new CorruptDecisionRecordException(
           String.format(
               "TraceDecision record has schema fingerprint %016x, but the TraceDecision schema"
@@ -93,7 +104,7 @@ public final class TraceDecisionCodec {
         DecoderFactory.get().binaryDecoder(bytes, HEADER_BYTES, bytes.length - HEADER_BYTES, null);
     TraceDecision decision;
     try {
-      decision = READER.read(null, decoder);
+      decision = reader.read(null, decoder);
     } catch (EOFException e) {
       throw new CorruptDecisionRecordException(
           "TraceDecision record is truncated: its body ends before its last field"
@@ -111,6 +122,26 @@ public final class TraceDecisionCodec {
           "TraceDecision record has " + trailing + " unexpected bytes after its body");
     }
     return decision;
+  }
+
+  private static Map<Long, DatumReader<TraceDecision>> readers() {
+    Map<Long, DatumReader<TraceDecision>> readers = new HashMap<>();
+    Schema current = TraceDecision.getClassSchema();
+    readers.put(FINGERPRINT, new SpecificDatumReader<>(current, current, new TraceDecisionModel()));
+    for (String version : EARLIER_VERSIONS) {
+      Schema writer;
+      try (InputStream in = TraceDecisionCodec.class.getResourceAsStream(version)) {
+        if (in == null) {
+          throw new IllegalStateException("schema resource " + version + " is missing");
+        }
+        writer = new Schema.Parser().parse(in);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read schema resource " + version, e);
+      }
+      readers.put(SchemaNormalization.parsingFingerprint64(writer),
+          new SpecificDatumReader<>(writer, current, new TraceDecisionModel()));
+    }
+    return Map.copyOf(readers);
   }
 
   /**

@@ -37,6 +37,8 @@ class TraceDecisionCodecTest {
         .setDecidedAt(Instant.ofEpochMilli(1_700_000_012_345L))
         .setSamplingThreshold("c")
         .setRulesHash("sha256:9f86d081")
+        .setCandidateDecision(Decision.DROP)
+        .setCandidateRule("checkout-cap")
         .build();
   }
 
@@ -115,6 +117,45 @@ class TraceDecisionCodecTest {
   }
 
   @Test
+  void decodesRecordsWrittenWithTheFirstSchemaVersion() throws Exception {
+    Schema v1 = new Schema.Parser().parse(
+        new File("src/main/resources/io/tailstream/serdes/avro/TraceDecision-v1.avsc"));
+    GenericRecord old = new org.apache.avro.generic.GenericData.Record(v1);
+    old.put("trace_id", "4bf92f3577b34da6a3ce929d0e0e4736");
+    old.put("root_service", "checkout");
+    old.put("root_name", "GET /cart");
+    old.put("start_time_unix_nano", 1L);
+    old.put("duration_nanos", 2L);
+    old.put("span_count", 3);
+    old.put("error_count", 0);
+    old.put("decision",
+        new org.apache.avro.generic.GenericData.EnumSymbol(v1.getField("decision").schema(), "KEEP"));
+    old.put("rule", "errors");
+    old.put("sample_rate", 1.0);
+    old.put("completion_reason", new org.apache.avro.generic.GenericData.EnumSymbol(
+        v1.getField("completion_reason").schema(), "IDLE"));
+    old.put("decided_at", 1_700_000_000_000L);
+    old.put("sampling_threshold", null);
+    old.put("rules_hash", "0123456789abcdef");
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write(new byte[] {(byte) 0xC3, 0x01});
+    long fingerprint = SchemaNormalization.parsingFingerprint64(v1);
+    for (int i = 0; i < 8; i++) {
+      out.write((int) (fingerprint >>> (8 * i)));
+    }
+    BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
+    new org.apache.avro.generic.GenericDatumWriter<GenericRecord>(v1).write(old, encoder);
+    encoder.flush();
+
+    TraceDecision decoded = TraceDecisionCodec.decode(out.toByteArray());
+
+    assertThat(decoded.getRule()).isEqualTo("errors");
+    assertThat(decoded.getRulesHash()).isEqualTo("0123456789abcdef");
+    assertThat(decoded.getCandidateDecision()).isNull();
+    assertThat(decoded.getCandidateRule()).isNull();
+  }
+
+  @Test
   void schemaFieldsAreDocumentedAndInContractOrder() throws Exception {
     Schema schema = new Schema.Parser().parse(AVSC);
 
@@ -134,7 +175,9 @@ class TraceDecisionCodecTest {
             "completion_reason",
             "decided_at",
             "sampling_threshold",
-            "rules_hash");
+            "rules_hash",
+            "candidate_decision",
+            "candidate_rule");
     assertThat(schema.getFields()).allSatisfy(field -> assertThat(field.doc()).isNotBlank());
     assertThat(schema.getField("sampling_threshold").defaultVal())
         .isEqualTo(org.apache.avro.JsonProperties.NULL_VALUE);
