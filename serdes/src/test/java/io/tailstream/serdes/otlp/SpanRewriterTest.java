@@ -9,6 +9,8 @@ import static io.tailstream.serdes.otlp.WireBytes.len;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
@@ -203,6 +205,173 @@ class SpanRewriterTest {
                 assertThat(span.getAttributesList()).contains(attribute("sampling.rule", "errors"));
               });
     }
+  }
+
+  @Test
+  void addsSamplingProbabilityToEverySpanOfAProbabilisticKeep() throws Exception {
+    TracesData record = richRecord();
+
+    byte[] kept = SpanRewriter.markKept(record.toByteArray(), "sample", "c", 0.25);
+
+    TracesData expected =
+        mapSpans(
+            record,
+            span ->
+                span.addAttributes(attribute("sampling.rule", "sample"))
+                    .addAttributes(attribute("sampling.probability", doubleValue(0.25)))
+                    .setTraceState(OtTraceState.withThreshold(span.getTraceState(), "c")));
+    assertThat(TracesData.parseFrom(kept)).isEqualTo(expected);
+    assertThat(kept).isEqualTo(expected.toByteArray());
+    assertThat(TestTraces.allSpans(TracesData.parseFrom(kept)))
+        .hasSize(8)
+        .allSatisfy(span -> assertThat(probabilityOf(span)).isEqualTo(0.25));
+  }
+
+  @Test
+  void writesTheExactDoubleOfTheProbability() throws Exception {
+    for (double probability : new double[] {0.1, 1.0 / 3, 1e-17, Math.nextDown(1.0), 1.0}) {
+      Span span = span(1, 1, 0).build();
+
+      byte[] kept =
+          SpanRewriter.markKept(recordOf(span).toByteArray(), "sample", "8", probability);
+
+      Span rewritten = onlySpan(kept);
+      assertThat(Double.doubleToRawLongBits(probabilityOf(rewritten)))
+          .isEqualTo(Double.doubleToRawLongBits(probability));
+      assertThat(rewritten.toBuilder().clearAttributes().clearTraceState().build())
+          .isEqualTo(span);
+    }
+  }
+
+  @Test
+  void addsNoSamplingProbabilityWithoutThreshold() throws Exception {
+    byte[] record = richRecord().toByteArray();
+
+    byte[] kept = SpanRewriter.markKept(record, "errors", null, 1.0);
+
+    assertThat(kept).isEqualTo(SpanRewriter.markKept(record, "errors", null));
+    assertThat(TestTraces.allSpans(TracesData.parseFrom(kept)))
+        .flatExtracting(Span::getAttributesList)
+        .extracting(KeyValue::getKey)
+        .doesNotContain("sampling.probability");
+  }
+
+  @Test
+  void ignoresProbabilityWithoutThreshold() throws Exception {
+    byte[] record = recordOf(span(1, 1, 0).build()).toByteArray();
+
+    assertThat(SpanRewriter.markKept(record, "errors", null, Double.NaN))
+        .isEqualTo(SpanRewriter.markKept(record, "errors", null));
+  }
+
+  @Test
+  void threeArgumentFormAddsNoSamplingProbability() throws Exception {
+    byte[] kept =
+        SpanRewriter.markKept(recordOf(span(1, 1, 0).build()).toByteArray(), "sample", "c");
+
+    assertThat(onlySpan(kept).getAttributesList())
+        .containsExactly(attribute("sampling.rule", "sample"));
+  }
+
+  @Test
+  void replacesExistingSamplingProbabilityInPlace() throws Exception {
+    Span span =
+        span(1, 1, 0)
+            .addAttributes(attribute("sampling.probability", doubleValue(0.5)))
+            .addAttributes(attribute("http.route", "/checkout"))
+            .addAttributes(attribute("sampling.probability", "stale"))
+            .build();
+
+    byte[] kept = SpanRewriter.markKept(recordOf(span).toByteArray(), "sample", "c", 0.25);
+
+    Span rewritten = onlySpan(kept);
+    assertThat(rewritten.getAttributesList())
+        .containsExactly(
+            attribute("sampling.probability", doubleValue(0.25)),
+            attribute("http.route", "/checkout"),
+            attribute("sampling.rule", "sample"));
+    assertThat(rewritten.toBuilder().clearAttributes().clearTraceState().build())
+        .isEqualTo(span.toBuilder().clearAttributes().build());
+  }
+
+  @Test
+  void appendsSamplingProbabilityAfterAReplacedSamplingRule() throws Exception {
+    Span span =
+        span(1, 1, 0)
+            .addAttributes(attribute("http.route", "/checkout"))
+            .addAttributes(attribute("sampling.rule", "old"))
+            .build();
+
+    byte[] kept = SpanRewriter.markKept(recordOf(span).toByteArray(), "sample", "c", 0.5);
+
+    assertThat(onlySpan(kept).getAttributesList())
+        .containsExactly(
+            attribute("http.route", "/checkout"),
+            attribute("sampling.rule", "sample"),
+            attribute("sampling.probability", doubleValue(0.5)));
+  }
+
+  @Test
+  void keepsExistingSamplingProbabilityWithoutThreshold() throws Exception {
+    Span span =
+        span(1, 1, 0).addAttributes(attribute("sampling.probability", doubleValue(0.5))).build();
+
+    byte[] kept = SpanRewriter.markKept(recordOf(span).toByteArray(), "errors", null, 1.0);
+
+    assertThat(onlySpan(kept).getAttributesList())
+        .containsExactly(
+            attribute("sampling.probability", doubleValue(0.5)),
+            attribute("sampling.rule", "errors"));
+  }
+
+  @Test
+  void rejectsProbabilityOutsideZeroToOneWithThreshold() {
+    byte[] record = recordOf(span(1, 1, 0).build()).toByteArray();
+
+    for (double probability : new double[] {0.0, -0.5, 1.5, Double.NaN}) {
+      assertThatThrownBy(() -> SpanRewriter.markKept(record, "r", "c", probability))
+          .isExactlyInstanceOf(IllegalArgumentException.class)
+          .hasMessage("probability was " + probability + " but it must be above 0 and at most 1");
+    }
+  }
+
+  @Test
+  void rejectsTruncatedInputWithCorruptSpanDataExceptionWhenAddingProbability() {
+    byte[] record = richRecord().toByteArray();
+    for (int length = 1; length < record.length; length++) {
+      byte[] truncated = Arrays.copyOf(record, length);
+      try {
+        byte[] kept = SpanRewriter.markKept(truncated, "r", "c", 0.5);
+        assertThat(TracesData.parseFrom(kept).getResourceSpansCount()).isLessThan(3);
+      } catch (CorruptSpanDataException expected) {
+        assertThat(expected.getMessage()).startsWith("truncated protobuf: ");
+      } catch (Exception e) {
+        throw new AssertionError("length " + length, e);
+      }
+    }
+  }
+
+  private static AnyValue doubleValue(double value) {
+    return AnyValue.newBuilder().setDoubleValue(value).build();
+  }
+
+  /** The value of the span's only {@code sampling.probability} attribute, a double. */
+  private static double probabilityOf(Span span) {
+    assertThat(span.getAttributesList())
+        .filteredOn(attribute -> attribute.getKey().equals("sampling.probability"))
+        .singleElement()
+        .extracting(attribute -> attribute.getValue().getValueCase())
+        .isEqualTo(AnyValue.ValueCase.DOUBLE_VALUE);
+    return span.getAttributesList().stream()
+        .filter(attribute -> attribute.getKey().equals("sampling.probability"))
+        .findFirst()
+        .orElseThrow()
+        .getValue()
+        .getDoubleValue();
+  }
+
+  private static Span onlySpan(byte[] tracesData) throws Exception {
+    return TracesData.parseFrom(tracesData).getResourceSpans(0).getScopeSpans(0).getSpans(0);
   }
 
   private static String traceStateAfterMarking(String traceState, String threshold)
