@@ -7,7 +7,6 @@ import io.tailstream.app.SamplerApp;
 import io.tailstream.config.ConfigLoader;
 import io.tailstream.config.TailstreamConfig;
 import io.tailstream.demo.EmbeddedKafka;
-import io.tailstream.rules.RuleSet;
 import io.tailstream.serdes.avro.TraceDecision;
 import io.tailstream.serdes.avro.TraceDecisionCodec;
 import java.nio.file.Path;
@@ -17,16 +16,9 @@ import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
-import java.util.UUID;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -66,41 +58,6 @@ class EndToEndSamplingTest {
     Pipelines.produce(kafka, config, records);
   }
 
-  /** Reads committed records of a topic until {@code done} says enough, or a timeout. */
-  static final class CommittedReader<V> implements AutoCloseable {
-    final KafkaConsumer<String, byte[]> consumer;
-    final List<ConsumerRecord<String, byte[]>> records = new java.util.ArrayList<>();
-
-    CommittedReader(String topic) {
-      Properties p = new Properties();
-      p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-      p.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID());
-      p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-      p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-      consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
-      consumer.subscribe(List.of(topic));
-    }
-
-    void pollUntil(BooleanSupplier done, Duration timeout) {
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (!done.getAsBoolean() && System.nanoTime() < deadline) {
-        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-      }
-    }
-
-    /** Polls a little longer, to catch anything that should not be there. */
-    void drain(Duration quiet) {
-      long deadline = System.nanoTime() + quiet.toNanos();
-      while (System.nanoTime() < deadline) {
-        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-      }
-    }
-
-    @Override
-    public void close() {
-      consumer.close();
-    }
-  }
 
   /** Every span ID of every kept trace, by trace ID, merging all records of a trace. */
   static Map<String, List<String>> keptSpans(List<ConsumerRecord<String, byte[]>> records)
@@ -159,9 +116,9 @@ class EndToEndSamplingTest {
     List<byte[]> records = generator.records(traces, 40);
     produce(config, records);
 
-    try (SamplerApp app = SamplerApp.start(config, RuleSet.load(config.rules().file()));
-        CommittedReader<byte[]> decisions = new CommittedReader<>(config.topics().decisions());
-        CommittedReader<byte[]> sampled = new CommittedReader<>(config.topics().sampled())) {
+    try (SamplerApp app = SamplerApp.start(config);
+        CommittedReader decisions = new CommittedReader(kafka, config.topics().decisions());
+        CommittedReader sampled = new CommittedReader(kafka, config.topics().sampled())) {
       decisions.pollUntil(() -> decisions.records.size() >= traces.size(), Duration.ofSeconds(90));
       decisions.drain(Duration.ofSeconds(1));
       Map<String, Integer> perTrace = decisionsPerTrace(decisions.records);
@@ -193,9 +150,9 @@ class EndToEndSamplingTest {
     List<byte[]> firstHalf = records.subList(0, records.size() / 2);
     List<byte[]> secondHalf = records.subList(records.size() / 2, records.size());
 
-    try (CommittedReader<byte[]> decisions = new CommittedReader<>(first.topics().decisions());
-        CommittedReader<byte[]> sampled = new CommittedReader<>(first.topics().sampled())) {
-      try (SamplerApp app = SamplerApp.start(first, RuleSet.load(first.rules().file()))) {
+    try (CommittedReader decisions = new CommittedReader(kafka, first.topics().decisions());
+        CommittedReader sampled = new CommittedReader(kafka, first.topics().sampled())) {
+      try (SamplerApp app = SamplerApp.start(first)) {
         produce(first, firstHalf);
         long firstHalfSpans = firstHalf.stream().mapToLong(EndToEndSamplingTest::spanCount).sum();
         // Stop as soon as the first half is buffered: most traces are still waiting for spans
@@ -223,7 +180,7 @@ class EndToEndSamplingTest {
           Map.entry("state.dir", dir.resolve("state-second").toString()),
           Map.entry("http.host", "127.0.0.1"),
           Map.entry("http.port", "0")));
-      try (SamplerApp app = SamplerApp.start(second, RuleSet.load(second.rules().file()))) {
+      try (SamplerApp app = SamplerApp.start(second)) {
         produce(second, secondHalf);
         decisions.pollUntil(() -> decisions.records.size() >= traces.size(),
             Duration.ofSeconds(90));

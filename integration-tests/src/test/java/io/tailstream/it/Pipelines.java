@@ -26,12 +26,18 @@ final class Pipelines {
    */
   static TailstreamConfig config(EmbeddedKafka kafka, Path dir, String name, Path stateDir,
       String wait) throws Exception {
+    return config(kafka, dir, name, stateDir, wait, Map.of());
+  }
+
+  /** As above, with further config keys. */
+  static TailstreamConfig config(EmbeddedKafka kafka, Path dir, String name, Path stateDir,
+      String wait, Map<String, String> extra) throws Exception {
     String suffix = name + "-" + UUID.randomUUID().toString().substring(0, 8);
     Path rules = dir.resolve("rules.yaml");
     if (!Files.exists(rules)) {
       Files.writeString(rules, GeneratedTraces.RULES);
     }
-    TailstreamConfig config = ConfigLoader.fromMap(Map.ofEntries(
+    Map<String, String> settings = new java.util.HashMap<>(Map.ofEntries(
         Map.entry("application-id", "it-" + suffix),
         Map.entry("kafka.bootstrap-servers", kafka.bootstrapServers()),
         Map.entry("topics.spans", "spans-" + suffix),
@@ -45,6 +51,8 @@ final class Pipelines {
         Map.entry("http.host", "127.0.0.1"),
         Map.entry("http.port", "0"),
         Map.entry("kafka.properties.commit.interval.ms", "200")));
+    settings.putAll(extra);
+    TailstreamConfig config = ConfigLoader.fromMap(settings);
     kafka.createTopics(PARTITIONS, config.topics().spans(), config.topics().sampled(),
         config.topics().decisions(), config.topics().deadLetter());
     return config;

@@ -27,7 +27,6 @@ import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.tailstream.app.SamplerApp;
 import io.tailstream.config.TailstreamConfig;
 import io.tailstream.demo.EmbeddedKafka;
-import io.tailstream.rules.RuleSet;
 import io.tailstream.serdes.avro.Decision;
 import io.tailstream.serdes.avro.TraceDecision;
 import io.tailstream.serdes.avro.TraceDecisionCodec;
@@ -43,18 +42,11 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -360,42 +352,6 @@ class SdkEncodedTrafficTest {
     Pipelines.produce(kafka, config, records);
   }
 
-  /** Reads the committed records of a topic. */
-  static final class CommittedReader implements AutoCloseable {
-    final KafkaConsumer<String, byte[]> consumer;
-    final List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
-
-    CommittedReader(String topic) {
-      Properties p = new Properties();
-      p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-      p.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID());
-      p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-      p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-      consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
-      consumer.subscribe(List.of(topic));
-    }
-
-    void pollUntil(BooleanSupplier done, Duration timeout) {
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (!done.getAsBoolean() && System.nanoTime() < deadline) {
-        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-      }
-    }
-
-    /** Polls a little longer, to catch anything that should not be there. */
-    void drain(Duration quiet) {
-      pollUntil(() -> false, quiet);
-    }
-
-    Set<String> keys() {
-      return records.stream().map(ConsumerRecord::key).collect(Collectors.toSet());
-    }
-
-    @Override
-    public void close() {
-      consumer.close();
-    }
-  }
 
   /** What came out of the sampled topic, merged over all records of each trace. */
   static final class Sampled {
@@ -451,10 +407,10 @@ class SdkEncodedTrafficTest {
         .map(SdkTrace::id).collect(Collectors.toSet());
 
     produce(config, records);
-    try (SamplerApp app = SamplerApp.start(config, RuleSet.load(config.rules().file()));
-        CommittedReader decisions = new CommittedReader(config.topics().decisions());
-        CommittedReader sampled = new CommittedReader(config.topics().sampled());
-        CommittedReader deadLetters = new CommittedReader(config.topics().deadLetter())) {
+    try (SamplerApp app = SamplerApp.start(config);
+        CommittedReader decisions = new CommittedReader(kafka, config.topics().decisions());
+        CommittedReader sampled = new CommittedReader(kafka, config.topics().sampled());
+        CommittedReader deadLetters = new CommittedReader(kafka, config.topics().deadLetter())) {
       decisions.pollUntil(() -> decisions.records.size() >= traces.size(),
           Duration.ofSeconds(60));
       sampled.pollUntil(() -> sampled.keys().size() >= expectedKept.size(),

@@ -10,11 +10,18 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tailstream.config.TailstreamConfig;
 import io.tailstream.decision.ActiveRules;
+import io.tailstream.decision.BudgetShare;
+import io.tailstream.decision.LoadedRules;
+import io.tailstream.decision.RulesLoader;
 import io.tailstream.http.AdminServer;
 import io.tailstream.metrics.SamplerMetrics;
-import io.tailstream.rules.RuleSet;
+import io.tailstream.rules.RuleContext;
+import io.tailstream.rules.RuleListener;
+import io.tailstream.rules.RuleValidationException;
 import io.tailstream.topology.TailSamplingTopology;
 import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -23,8 +30,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running sampler: Kafka Streams with the tail-sampling topology, its metrics registry and
- * its HTTP endpoint. {@link #close()} shuts everything down within a bounded time.
+ * One running sampler: Kafka Streams with the tail-sampling topology, its metrics registry, its
+ * HTTP endpoint and the rules reloader. {@link #close()} shuts everything down within a bounded
+ * time.
  */
 public final class SamplerApp implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SamplerApp.class);
@@ -34,11 +42,13 @@ public final class SamplerApp implements AutoCloseable {
   private final PrometheusMeterRegistry registry;
   private final SamplerMetrics metrics;
   private final ActiveRules rules;
+  private final RulesReloader reloader;
   private final KafkaStreams streams;
   private final KafkaStreamsMetrics streamsMetrics;
   private final AdminServer http;
 
-  private SamplerApp(TailstreamConfig config, RuleSet initialRules) throws IOException {
+  private SamplerApp(TailstreamConfig config, int inputPartitions)
+      throws IOException, RuleValidationException {
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
@@ -46,9 +56,22 @@ public final class SamplerApp implements AutoCloseable {
     new ClassLoaderMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
     this.metrics = new SamplerMetrics(registry);
-    initialRules.onEvaluationFailure((rule, error) -> metrics.ruleEvaluationFailed(rule));
-    this.rules = new ActiveRules(initialRules);
-    Topology topology = new TailSamplingTopology(config, rules, metrics).get();
+    BudgetShare share = new BudgetShare(inputPartitions);
+    TailstreamConfig.Rules rulesConfig = config.rules();
+    RulesLoader loader = new RulesLoader(
+        new RuleContext(System::nanoTime, share, rulesConfig.maxKeysPerRule()),
+        rulesConfig.hashKey(), Clock.systemUTC());
+    this.rules = new ActiveRules(loadActive(loader, rulesConfig.file()));
+    metrics.rulesInForce(false, rules.active().hash());
+    this.reloader = new RulesReloader(rules,
+        rulesConfig.file(), file -> loadActive(loader, file),
+        rulesConfig.candidateFile(), file -> loadCandidate(loader, file),
+        (set, success) -> {
+          metrics.rulesReloaded(set, success);
+          metrics.rulesInForce(false, rules.active().hash());
+          metrics.rulesInForce(true, rules.candidate().map(LoadedRules::hash).orElse(null));
+        });
+    Topology topology = new TailSamplingTopology(config, rules, metrics, share).get();
     LOG.debug("Topology:\n{}", topology.describe());
     this.streams = new KafkaStreams(topology, StreamsSettings.of(config));
     this.streamsMetrics = new KafkaStreamsMetrics(streams);
@@ -56,17 +79,52 @@ public final class SamplerApp implements AutoCloseable {
     this.http = AdminServer.start(config.http(), registry, streams, rules);
   }
 
+  private LoadedRules loadActive(RulesLoader loader, Path file) throws RuleValidationException {
+    LoadedRules loaded = loader.load(file);
+    loaded.rules().addListener(new RuleListener() {
+      @Override
+      public void evaluationFailed(String rule, Exception failure) {
+        metrics.ruleEvaluationFailed(rule);
+      }
+
+      @Override
+      public void keyOverflowed(String rule) {
+        metrics.keyOverflowed(rule);
+      }
+    });
+    return loaded;
+  }
+
+  private LoadedRules loadCandidate(RulesLoader loader, Path file)
+      throws RuleValidationException {
+    LoadedRules loaded = loader.load(file);
+    loaded.rules().addListener(new RuleListener() {
+      @Override
+      public void evaluationFailed(String rule, Exception failure) {
+        metrics.candidateEvaluationFailed(rule);
+      }
+    });
+    return loaded;
+  }
+
   /**
-   * Builds and starts a sampler.
+   * Builds and starts a sampler with the rules in {@code config.rules().file()}.
    *
    * @throws IOException if the HTTP port cannot be bound
+   * @throws RuleValidationException if the rules file is invalid
+   * @throws InterruptedException if interrupted while reading the input topic's partition count
    */
-  public static SamplerApp start(TailstreamConfig config, RuleSet rules) throws IOException {
-    SamplerApp app = new SamplerApp(config, rules);
+  public static SamplerApp start(TailstreamConfig config)
+      throws IOException, RuleValidationException, InterruptedException {
+    int partitions = TopicCheck.partitions(config, config.topics().spans());
+    SamplerApp app = new SamplerApp(config, partitions);
     app.streams.start();
-    LOG.info("Tailstream started: application-id {}, input {}, rules {} ({} rules, hash {}), "
-            + "HTTP on port {}", config.applicationId(), config.topics().spans(),
-        config.rules().file(), rules.ruleNames().size(), rules.hash(), app.http.port());
+    app.reloader.start(config.rules().reloadInterval());
+    LOG.info("Tailstream started: application-id {}, input {} ({} partitions), rules {} ({} rules,"
+            + " hash {}){}, HTTP on port {}", config.applicationId(), config.topics().spans(),
+        partitions, config.rules().file(), app.rules.active().rules().ruleNames().size(),
+        app.rules.active().hash(), config.rules().candidateFile() == null ? ""
+            : ", candidate rules " + config.rules().candidateFile(), app.http.port());
     return app;
   }
 
@@ -82,6 +140,11 @@ public final class SamplerApp implements AutoCloseable {
     return rules;
   }
 
+  /** Checks the rules files for changes now, instead of at the next interval. */
+  public void checkRulesNow() {
+    reloader.checkNow();
+  }
+
   /** The HTTP port actually bound. */
   public int httpPort() {
     return http.port();
@@ -89,6 +152,7 @@ public final class SamplerApp implements AutoCloseable {
 
   @Override
   public void close() {
+    reloader.close();
     http.close();
     // Leave the group so that the partitions move to the other instances at once, instead of
     // after the session timeout.

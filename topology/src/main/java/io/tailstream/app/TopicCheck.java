@@ -21,14 +21,31 @@ public final class TopicCheck {
   private TopicCheck() {}
 
   /**
+   * Returns the number of partitions of {@code topic}, or 0 when it cannot be learned in time.
+   */
+  public static int partitions(TailstreamConfig config, String topic) throws InterruptedException {
+    try (Admin admin = Admin.create(adminProperties(config))) {
+      return admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS)
+          .get(topic).partitions().size();
+    } catch (ExecutionException | TimeoutException e) {
+      return 0;
+    }
+  }
+
+  private static Properties adminProperties(TailstreamConfig config) {
+    Properties p = new Properties();
+    p.putAll(config.kafka().properties());
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
+    return p;
+  }
+
+  /**
    * Lists the configured topics that do not exist.
    *
    * @throws IllegalStateException if the brokers cannot be reached within the timeout
    */
   public static List<String> missingTopics(TailstreamConfig config) throws InterruptedException {
-    Properties p = new Properties();
-    p.putAll(config.kafka().properties());
-    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
+    Properties p = adminProperties(config);
     Set<String> wanted = new LinkedHashSet<>(List.of(config.topics().spans(),
         config.topics().sampled(), config.topics().decisions(), config.topics().deadLetter()));
     try (Admin admin = Admin.create(p)) {

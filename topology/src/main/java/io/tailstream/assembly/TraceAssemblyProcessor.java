@@ -1,6 +1,7 @@
 package io.tailstream.assembly;
 
 import io.tailstream.config.TailstreamConfig;
+import io.tailstream.decision.BudgetShare;
 import io.tailstream.decision.CachedDecision;
 import io.tailstream.decision.DecisionCache;
 import io.tailstream.decision.TraceDecider;
@@ -54,6 +55,7 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
   private final Duration punctuationInterval;
   private final TraceDecider decider;
   private final SamplerMetrics metrics;
+  private final BudgetShare budgetShare;
 
   private ProcessorContext<String, Emitted> context;
   private KeyValueStore<Bytes, byte[]> fragments;
@@ -63,8 +65,8 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
   /** When this task started here; traces buffered before it get a full wait after it. */
   private long startedAtMs;
 
-  public TraceAssemblyProcessor(
-      TailstreamConfig config, TraceDecider decider, SamplerMetrics metrics) {
+  public TraceAssemblyProcessor(TailstreamConfig config, TraceDecider decider,
+      SamplerMetrics metrics, BudgetShare budgetShare) {
     this.waitMs = config.decision().idleTimeout().toMillis();
     this.rootGraceMs = config.decision().rootGrace().toMillis();
     this.maxAgeMs = config.decision().maxTraceAge().toMillis();
@@ -73,6 +75,7 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
     this.punctuationInterval = punctuationInterval(config.decision());
     this.decider = decider;
     this.metrics = metrics;
+    this.budgetShare = budgetShare;
   }
 
   /** A fifth of the shortest completion timer, between 50 ms and 1 s. */
@@ -91,6 +94,12 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
     this.decisions = new DecisionCache(decisionStore, lateSpanWindow);
     this.startedAtMs = context.currentSystemTimeMs();
     context.schedule(punctuationInterval, PunctuationType.WALL_CLOCK_TIME, this::decideDue);
+    budgetShare.taskStarted();
+  }
+
+  @Override
+  public void close() {
+    budgetShare.taskStopped();
   }
 
   @Override
@@ -198,8 +207,7 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
     byte[] all = drainFragments(traceId, state);
     states.delete(Bytes.wrap(traceId));
     String hex = TraceIds.toHex(traceId);
-    TraceDecider.DecidedTrace decided =
-        decider.decide(traceId, hex, all, reason, now, state.spanCount());
+    TraceDecider.DecidedTrace decided = decider.decide(hex, all, reason, now);
     decisions.remember(traceId, decided.decision(), now);
     if (decided.keptTrace() != null) {
       context.forward(new Record<>(hex, Emitted.sampled(decided.keptTrace()), now));
@@ -208,6 +216,7 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
         Emitted.decision(TraceDecisionCodec.encode(decided.record())), now));
     metrics.traceDecided(decided.decision().rule(), decided.decision().kept(), reason.label(),
         state.spanCount(), now - state.lastArrivalMs(), now - state.firstArrivalMs());
+    metrics.ruleDecided(decided.decision().rule(), decided.decision().kept(), state.spanCount());
   }
 
   /** Reads and deletes a trace's fragments, returning their OTLP payloads concatenated. */
@@ -234,11 +243,12 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
       byte[] traceId, BufferedFragment fragment, CachedDecision decision, long now) {
     metrics.lateSpans(decision.kept(), fragment.spanCount());
     if (decision.kept()) {
+      metrics.spansKept(decision.rule(), fragment.spanCount());
       byte[] payload = new byte[fragment.payloadLength()];
       System.arraycopy(fragment.encoded(), BufferedFragment.HEADER_BYTES, payload, 0,
           payload.length);
       context.forward(new Record<>(TraceIds.toHex(traceId),
-          Emitted.sampled(TraceDecider.markLate(payload, decision)), now));
+          Emitted.sampled(decider.markLate(payload, decision)), now));
     }
   }
 }

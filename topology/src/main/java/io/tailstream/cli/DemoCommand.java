@@ -9,7 +9,6 @@ import io.tailstream.config.TailstreamConfig;
 import io.tailstream.demo.EmbeddedKafka;
 import io.tailstream.generate.KafkaRecordSink;
 import io.tailstream.generate.TrafficGenerator;
-import io.tailstream.rules.RuleSet;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,12 +57,11 @@ final class DemoCommand implements Callable<Integer> {
           "http.port", "0"));
       kafka.createTopics(3, config.topics().spans(), config.topics().sampled(),
           config.topics().decisions(), config.topics().deadLetter());
-      RuleSet rules = RuleSet.load(rulesFile);
       out("Broker at " + kafka.bootstrapServers() + "; topics created. Rules (" + rulesFile
           + "):");
       Files.readAllLines(rulesFile).stream().filter(l -> !l.startsWith("#"))
           .forEach(l -> out("    " + l));
-      try (SamplerApp app = SamplerApp.start(config, rules);
+      try (SamplerApp app = SamplerApp.start(config);
           KafkaRecordSink sink = new KafkaRecordSink(kafka.bootstrapServers(),
               config.topics().spans(), false)) {
         long readyBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

@@ -31,9 +31,8 @@ final class RunCommand implements Callable<Integer> {
       System.err.println(config + ": " + e.getMessage());
       return 1;
     }
-    RuleSet rules;
     try {
-      rules = RuleSet.load(cfg.rules().file());
+      RuleSet.load(cfg.rules().file()); // fail fast, before contacting Kafka
     } catch (RuleValidationException e) {
       System.err.println(e.getMessage());
       return 1;
@@ -46,7 +45,13 @@ final class RunCommand implements Callable<Integer> {
       return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);
-    SamplerApp app = SamplerApp.start(cfg, rules);
+    SamplerApp app;
+    try {
+      app = SamplerApp.start(cfg);
+    } catch (RuleValidationException e) {
+      System.err.println(e.getMessage());
+      return 1;
+    }
     app.streams().setStateListener((newState, oldState) -> {
       if (newState == KafkaStreams.State.ERROR || newState == KafkaStreams.State.NOT_RUNNING) {
         stopped.countDown();

@@ -67,6 +67,10 @@ public final class ConfigLoader {
     d.put("decision.late-span-window", "30m");
     d.put("limits.max-spans-per-trace", "10000");
     d.put("rules.file", "rules.yaml");
+    d.put("rules.candidate-file", "");
+    d.put("rules.reload-interval", "2s");
+    d.put("rules.max-keys-per-rule", "10000");
+    d.put("rules.hash-key", "");
     d.put("processing-guarantee", "exactly_once_v2");
     d.put("state.dir", "./state");
     d.put("http.host", "0.0.0.0");
@@ -212,6 +216,10 @@ public final class ConfigLoader {
     Duration lateWindow = r.get("decision.late-span-window", ConfigLoader::positiveDuration);
     Integer maxSpans = r.get("limits.max-spans-per-trace", ConfigLoader::positiveInt);
     String rulesFile = r.get("rules.file", ConfigLoader::nonBlank);
+    String candidateFile = r.get("rules.candidate-file", String::trim);
+    Duration reloadInterval = r.get("rules.reload-interval", ConfigLoader::positiveDuration);
+    Integer maxKeys = r.get("rules.max-keys-per-rule", ConfigLoader::positiveInt);
+    String hashKey = r.get("rules.hash-key", v -> v);
     ProcessingGuarantee guarantee = r.get("processing-guarantee", ConfigLoader::guarantee);
     String stateDir = r.get("state.dir", ConfigLoader::nonBlank);
     String httpHost = r.get("http.host", ConfigLoader::nonBlank);
@@ -233,7 +241,9 @@ public final class ConfigLoader {
         new TailstreamConfig.Topics(spans, sampled, decisions, metrics, deadLetter),
         new TailstreamConfig.Decision(wait, rootGrace, maxAge, lateWindow),
         new TailstreamConfig.Limits(maxSpans),
-        new TailstreamConfig.Rules(Path.of(rulesFile)),
+        new TailstreamConfig.Rules(Path.of(rulesFile),
+            candidateFile.isEmpty() ? null : Path.of(candidateFile), reloadInterval, maxKeys,
+            hashKey.isEmpty() ? null : hashKey),
         guarantee,
         new TailstreamConfig.State(Path.of(stateDir)),
         new TailstreamConfig.Http(httpHost, httpPort));

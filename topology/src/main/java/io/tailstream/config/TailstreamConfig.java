@@ -73,8 +73,36 @@ public record TailstreamConfig(
   /** Per-trace limits; a trace that exceeds {@code maxSpansPerTrace} is decided at once. */
   public record Limits(int maxSpansPerTrace) {}
 
-  /** The rules file, hot-reloaded when it changes. */
-  public record Rules(Path file) {}
+  /**
+   * The sampling rules.
+   *
+   * @param file the rules file, hot-reloaded when it changes
+   * @param candidateFile a dry-run rules file evaluated beside {@code file} without affecting
+   *     output; null for none
+   * @param reloadInterval how often both files are checked for changes
+   * @param maxKeysPerRule keys one {@code limit} or {@code adaptive} rule tracks before the
+   *     overflow bucket
+   * @param hashKey the secret for {@code hash} redactions; null when not configured. Never logged.
+   */
+  public record Rules(Path file, Path candidateFile, Duration reloadInterval, int maxKeysPerRule,
+      String hashKey) {
+    public Rules {
+      Objects.requireNonNull(file, "file");
+      Objects.requireNonNull(reloadInterval, "reloadInterval");
+    }
+
+    /** Only the rules file, with the defaults for everything else. */
+    public Rules(Path file) {
+      this(file, null, Duration.ofSeconds(2), 10_000, null);
+    }
+
+    @Override
+    public String toString() {
+      return "Rules[file=" + file + ", candidateFile=" + candidateFile + ", reloadInterval="
+          + reloadInterval + ", maxKeysPerRule=" + maxKeysPerRule + ", hashKey="
+          + (hashKey == null ? "none" : "****") + "]";
+    }
+  }
 
   /** Where RocksDB state lives. */
   public record State(Path dir) {}

@@ -2,10 +2,10 @@ package io.tailstream.decision;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.opentelemetry.proto.trace.v1.TracesData;
+import io.tailstream.metrics.SamplerMetrics;
 import io.tailstream.rules.CompletionReason;
 import io.tailstream.rules.Decision;
 import io.tailstream.rules.OtlpTraceView;
-import io.tailstream.rules.RuleSet;
 import io.tailstream.rules.SpanView;
 import io.tailstream.serdes.avro.TraceDecision;
 import io.tailstream.serdes.otlp.SpanRewriter;
@@ -13,14 +13,17 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * Decides one complete trace: evaluates the active rules on a read-only view of it, and produces
- * the decision record and, for a kept trace, the output {@code TracesData} with every span marked.
+ * Decides one complete trace: evaluates the active rules (and the candidate rules, as a dry run)
+ * on a read-only view of it, and produces the decision record and, for a kept trace, the output
+ * {@code TracesData}, redacted and with every span marked.
  */
 public final class TraceDecider {
   private final ActiveRules rules;
+  private final SamplerMetrics metrics;
 
-  public TraceDecider(ActiveRules rules) {
+  public TraceDecider(ActiveRules rules, SamplerMetrics metrics) {
     this.rules = rules;
+    this.metrics = metrics;
   }
 
   /** The outcome of deciding one trace. {@code keptTrace} is null when the trace is dropped. */
@@ -29,16 +32,14 @@ public final class TraceDecider {
   /**
    * Decides a trace.
    *
-   * @param traceId the 16-byte trace ID
+   * @param traceIdHex the trace ID as 32 hex digits
    * @param tracesData all of the trace's buffered fragments, concatenated; protobuf concatenation
    *     of {@code TracesData} messages is itself a {@code TracesData} holding every span
    * @param reason what made the trace complete
    * @param nowMs wall-clock time of the decision
-   * @param spanCount spans buffered for the trace
    */
   public DecidedTrace decide(
-      byte[] traceId, String traceIdHex, byte[] tracesData, CompletionReason reason, long nowMs,
-      int spanCount) {
+      String traceIdHex, byte[] tracesData, CompletionReason reason, long nowMs) {
     TracesData data;
     try {
       data = TracesData.parseFrom(tracesData);
@@ -48,10 +49,17 @@ public final class TraceDecider {
           + " do not parse as OTLP", e);
     }
     OtlpTraceView view = OtlpTraceView.of(data, reason);
-    RuleSet ruleSet = rules.rules();
-    Decision decision = ruleSet.evaluate(view);
+    ActiveRules.Snapshot snapshot = rules.snapshot();
+    Decision decision = snapshot.active().rules().evaluate(view);
+    Decision candidate = null;
+    if (snapshot.candidate() != null) {
+      candidate = snapshot.candidate().rules().evaluate(view);
+      snapshot.diff().record(decision, candidate);
+      metrics.candidateDecided(candidate.rule(), candidate.kept());
+    }
     byte[] kept = decision.kept()
-        ? SpanRewriter.markKept(tracesData, decision.rule(), decision.otThreshold())
+        ? markKept(snapshot.active(), tracesData, decision.rule(), decision.otThreshold(),
+            decision.sampleRate())
         : null;
     Optional<SpanView> root = view.root();
     TraceDecision record = TraceDecision.newBuilder()
@@ -62,21 +70,37 @@ public final class TraceDecider {
         .setDurationNanos(view.durationNanos())
         .setSpanCount(view.spanCount())
         .setErrorCount(view.errorCount())
-        .setDecision(decision.kept()
-            ? io.tailstream.serdes.avro.Decision.KEEP
-            : io.tailstream.serdes.avro.Decision.DROP)
+        .setDecision(avro(decision))
         .setRule(decision.rule())
         .setSampleRate(decision.sampleRate())
         .setCompletionReason(io.tailstream.serdes.avro.CompletionReason.valueOf(reason.name()))
         .setDecidedAt(Instant.ofEpochMilli(nowMs))
         .setSamplingThreshold(decision.otThreshold())
-        .setRulesHash(ruleSet.hash())
+        .setRulesHash(snapshot.active().hash())
+        .setCandidateDecision(candidate == null ? null : avro(candidate))
+        .setCandidateRule(candidate == null ? null : candidate.rule())
         .build();
     return new DecidedTrace(decision, kept, record);
   }
 
-  /** Marks late spans of a kept trace the same way the trace itself was marked. */
-  public static byte[] markLate(byte[] tracesData, CachedDecision decision) {
-    return SpanRewriter.markKept(tracesData, decision.rule(), decision.otThreshold());
+  /**
+   * Prepares late spans of a kept trace for output the same way the trace itself was: redacted
+   * with the rules in force now, and marked with the cached decision.
+   */
+  public byte[] markLate(byte[] tracesData, CachedDecision decision) {
+    return markKept(rules.active(), tracesData, decision.rule(), decision.otThreshold(),
+        decision.sampleRate());
+  }
+
+  private byte[] markKept(LoadedRules loaded, byte[] tracesData, String rule, String otThreshold,
+      double sampleRate) {
+    byte[] redacted = loaded.redactor().apply(tracesData, metrics::redacted);
+    return SpanRewriter.markKept(redacted, rule, otThreshold, sampleRate);
+  }
+
+  private static io.tailstream.serdes.avro.Decision avro(Decision d) {
+    return d.kept()
+        ? io.tailstream.serdes.avro.Decision.KEEP
+        : io.tailstream.serdes.avro.Decision.DROP;
   }
 }

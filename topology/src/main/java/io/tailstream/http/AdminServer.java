@@ -15,9 +15,11 @@ import org.apache.kafka.streams.KafkaStreams;
 /**
  * The sampler's HTTP endpoint: {@code /metrics} (Prometheus text format), {@code /healthz}
  * (liveness: the Kafka Streams client has not failed) and {@code /readyz} (readiness: it is
- * RUNNING, so its partitions are assigned and restored).
+ * RUNNING, so its partitions are assigned and restored), {@code /rules} (the rules in force and
+ * the candidate) and {@code /rules/candidate/diff} (the candidate's dry-run counts).
  */
 public final class AdminServer implements AutoCloseable {
+  private static final String JSON = "application/json";
   private final HttpServer server;
 
   private AdminServer(HttpServer server) {
@@ -56,15 +58,20 @@ public final class AdminServer implements AutoCloseable {
     });
     server.createContext("/rules", exchange -> {
       try (exchange) {
-        ActiveRules.Loaded loaded = rules.loaded();
-        StringBuilder json = new StringBuilder("{\"hash\":\"").append(loaded.rules().hash())
-            .append("\",\"loaded_at\":\"").append(loaded.loadedAt()).append("\",\"rules\":[");
-        for (int i = 0; i < loaded.rules().ruleNames().size(); i++) {
-          json.append(i == 0 ? "" : ",").append('"')
-              .append(loaded.rules().ruleNames().get(i).replace("\\", "\\\\").replace("\"", "\\\""))
-              .append('"');
+        String path = exchange.getRequestURI().getPath();
+        if (path.equals("/rules") || path.equals("/rules/")) {
+          respond(exchange, 200, JSON, RulesJson.rules(rules.snapshot()));
+        } else if (path.equals("/rules/candidate/diff")) {
+          ActiveRules.Snapshot snapshot = rules.snapshot();
+          if (snapshot.candidate() == null) {
+            respond(exchange, 404, JSON,
+                "{\"error\":\"no candidate rules are loaded (rules.candidate-file)\"}\n");
+          } else {
+            respond(exchange, 200, JSON, RulesJson.candidateDiff(snapshot));
+          }
+        } else {
+          respond(exchange, 404, "text/plain; charset=utf-8", "not found\n");
         }
-        respond(exchange, 200, "application/json", json.append("]}\n").toString());
       }
     });
     server.setExecutor(Executors.newFixedThreadPool(2, r -> {

@@ -2,6 +2,7 @@ package io.tailstream.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -24,6 +25,8 @@ public final class SamplerMetrics {
   private final Timer traceAge;
   private final DistributionSummary spansPerTrace;
   private final Map<String, Counter> cache = new ConcurrentHashMap<>();
+  private Gauge activeInfo;
+  private Gauge candidateInfo;
 
   public SamplerMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -97,6 +100,91 @@ public final class SamplerMetrics {
     counter("tailstream.rules.evaluation_failures",
         "Runtime failures of a rule's when expression, counted as not matched",
         "evaluations", "rule", rule).increment();
+  }
+
+  /**
+   * A trace decided by {@code rule}: counts the match, the decision and, when kept, its spans.
+   * Late spans that follow a kept decision are counted by {@link #lateSpans} and here too.
+   */
+  public void ruleDecided(String rule, boolean kept, int spans) {
+    counter("tailstream.rules.matched", "Traces whose deciding rule was this one",
+        "traces", "rule", rule).increment();
+    counter("tailstream.rules.decisions", "Decisions by rule and decision",
+        "traces", "rule", rule, "decision", kept ? "keep" : "drop").increment();
+    if (kept) {
+      spansKept(rule, spans);
+    }
+  }
+
+  /** Spans written to the sampled topic because {@code rule} kept their trace. */
+  public void spansKept(String rule, int spans) {
+    counter("tailstream.rules.spans_kept", "Spans written to the sampled topic, by deciding rule",
+        "spans", "rule", rule).increment(spans);
+  }
+
+  /** What the candidate rules would have decided for a trace. */
+  public void candidateDecided(String rule, boolean kept) {
+    counter("tailstream.rules.candidate.decisions",
+        "Decisions the dry-run candidate rules would have made, by candidate rule and decision",
+        "traces", "rule", rule, "decision", kept ? "keep" : "drop").increment();
+  }
+
+  /** A candidate rule's {@code when} failed at runtime and counted as not matched. */
+  public void candidateEvaluationFailed(String rule) {
+    counter("tailstream.rules.candidate.evaluation_failures",
+        "Runtime failures of a candidate rule's when expression, counted as not matched",
+        "evaluations", "rule", rule).increment();
+  }
+
+  /** A trace went to a rule's shared overflow bucket because the rule tracks too many keys. */
+  public void keyOverflowed(String rule) {
+    counter("tailstream.rules.key_overflow",
+        "Traces of limit and adaptive rules that went to the shared overflow bucket because the"
+            + " rule already tracks rules.max-keys-per-rule keys",
+        "traces", "rule", rule).increment();
+  }
+
+  /**
+   * An attempt to load a changed rules file.
+   *
+   * @param set {@code active} or {@code candidate}
+   * @param success whether the file was valid and is now in force
+   */
+  public void rulesReloaded(String set, boolean success) {
+    counter("tailstream.rules.reload", "Attempts to load a changed rules file, by result",
+        "reloads", "set", set, "result", success ? "success" : "failure").increment();
+  }
+
+  /** Attributes a redaction entry removed, masked or hashed. */
+  public void redacted(String entry, int attributes) {
+    counter("tailstream.redactions", "Attributes redacted before storage, by redact entry",
+        "attributes", "entry", entry).increment(attributes);
+  }
+
+  /**
+   * Publishes which rules are in force as {@code tailstream.rules.info{hash}} = 1 (and {@code
+   * tailstream.rules.candidate.info{hash}} for the candidate), replacing the previous hash.
+   *
+   * @param candidate whether this is the candidate set
+   * @param hash the rules' hash, or null when there is no such set any more
+   */
+  public synchronized void rulesInForce(boolean candidate, String hash) {
+    String name = candidate ? "tailstream.rules.candidate.info" : "tailstream.rules.info";
+    Gauge previous = candidate ? candidateInfo : activeInfo;
+    if (previous != null) {
+      registry.remove(previous);
+    }
+    Gauge next = hash == null ? null : Gauge.builder(name, () -> 1)
+        .description(candidate
+            ? "1, tagged with the hash of the candidate rules being dry-run"
+            : "1, tagged with the hash of the rules in force")
+        .tag("hash", hash)
+        .register(registry);
+    if (candidate) {
+      candidateInfo = next;
+    } else {
+      activeInfo = next;
+    }
   }
 
   public Timer decisionDelay() {

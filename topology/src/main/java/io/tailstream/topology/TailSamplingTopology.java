@@ -4,6 +4,7 @@ import io.tailstream.assembly.AssemblyStores;
 import io.tailstream.assembly.TraceAssemblyProcessor;
 import io.tailstream.config.TailstreamConfig;
 import io.tailstream.decision.ActiveRules;
+import io.tailstream.decision.BudgetShare;
 import io.tailstream.decision.TraceDecider;
 import io.tailstream.emit.Emitted;
 import io.tailstream.ingest.Ingested;
@@ -52,11 +53,23 @@ public final class TailSamplingTopology implements Supplier<Topology> {
   private final TailstreamConfig config;
   private final ActiveRules rules;
   private final SamplerMetrics metrics;
+  private final BudgetShare budgetShare;
 
-  public TailSamplingTopology(TailstreamConfig config, ActiveRules rules, SamplerMetrics metrics) {
+  /**
+   * @param budgetShare told as assembly tasks start and stop here, so that rate limits are shared
+   *     between instances
+   */
+  public TailSamplingTopology(TailstreamConfig config, ActiveRules rules, SamplerMetrics metrics,
+      BudgetShare budgetShare) {
     this.config = config;
     this.rules = rules;
     this.metrics = metrics;
+    this.budgetShare = budgetShare;
+  }
+
+  /** A topology that is the only instance, which enforces whole rate budgets; for tests. */
+  public TailSamplingTopology(TailstreamConfig config, ActiveRules rules, SamplerMetrics metrics) {
+    this(config, rules, metrics, new BudgetShare(0));
   }
 
   @Override
@@ -91,9 +104,9 @@ public final class TailSamplingTopology implements Supplier<Topology> {
           .withName(REPARTITION));
     }
 
-    TraceDecider decider = new TraceDecider(rules);
+    TraceDecider decider = new TraceDecider(rules, metrics);
     Map<String, KStream<String, Emitted>> emitted = fragments
-        .process(() -> new TraceAssemblyProcessor(config, decider, metrics), Named.as(ASSEMBLY),
+        .process(() -> new TraceAssemblyProcessor(config, decider, metrics, budgetShare), Named.as(ASSEMBLY),
             AssemblyStores.FRAGMENTS, AssemblyStores.STATE, AssemblyStores.DEADLINES,
             AssemblyStores.DECISIONS)
         .split(Named.as(EMIT_BRANCH_PREFIX))
