@@ -97,7 +97,12 @@ class RulesWorkflowTest {
     for (GeneratedTraces.Trace t : generator.traces(1_500)) {
       traces.add(withSecrets(t));
     }
-    List<byte[]> records = generator.records(traces, 30);
+    // Ten batches per phase; each batch holds whole traces, shuffled over a few records, so
+    // that no trace waits longer than decision.wait between two of its spans.
+    List<List<byte[]>> batches = new ArrayList<>();
+    for (int i = 0; i < traces.size(); i += 30) {
+      batches.add(generator.records(traces.subList(i, Math.min(traces.size(), i + 30)), 25));
+    }
 
     try (SamplerApp app = SamplerApp.start(config);
         CommittedReader decisions = new CommittedReader(kafka, config.topics().decisions());
@@ -108,24 +113,24 @@ class RulesWorkflowTest {
       assertThat(get(base + "/rules/candidate/diff")).contains("no candidate");
 
       // Five phases of continuous load, about 3 s each, with a change of rules between them.
-      int phase = records.size() / 5;
-      produceOver(config, records.subList(0, phase), Duration.ofSeconds(3));
+      int phase = batches.size() / 5;
+      produceOver(config, batches.subList(0, phase), Duration.ofSeconds(3));
 
       Files.writeString(candidateFile, CANDIDATE);
-      produceOver(config, records.subList(phase, 2 * phase), Duration.ofSeconds(3));
+      produceOver(config, batches.subList(phase, 2 * phase), Duration.ofSeconds(3));
       JsonNode diff = JSON.readTree(get(base + "/rules/candidate/diff"));
       assertThat(diff.get("traces").asLong()).isPositive();
       assertThat(diff.get("candidate_hash").asText()).isNotEqualTo(firstHash);
 
       replace(rulesFile, INVALID);
-      produceOver(config, records.subList(2 * phase, 3 * phase), Duration.ofSeconds(3));
+      produceOver(config, batches.subList(2 * phase, 3 * phase), Duration.ofSeconds(3));
       assertThat(JSON.readTree(get(base + "/rules")).get("hash").asText()).isEqualTo(firstHash);
       assertThat(get(base + "/metrics"))
           .contains("tailstream_rules_reload_total{result=\"failure\",set=\"active\"} 1.0");
 
       replace(rulesFile, KEEP_ALL);
       Instant swappedAt = Instant.now();
-      produceOver(config, records.subList(3 * phase, records.size()), Duration.ofSeconds(6));
+      produceOver(config, batches.subList(3 * phase, batches.size()), Duration.ofSeconds(6));
       String secondHash = JSON.readTree(get(base + "/rules")).get("hash").asText();
       assertThat(secondHash).isNotEqualTo(firstHash);
       assertThat(get(base + "/metrics")).contains("tailstream_rules_info{hash=\"" + secondHash);
@@ -204,14 +209,12 @@ class RulesWorkflowTest {
     Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 
-  /** Sends the records spread evenly over {@code duration}: continuous load, not one burst. */
-  static void produceOver(TailstreamConfig config, List<byte[]> records, Duration duration)
+  /** Sends the batches spread evenly over {@code duration}: continuous load, not one burst. */
+  static void produceOver(TailstreamConfig config, List<List<byte[]>> batches, Duration duration)
       throws InterruptedException {
-    int batches = 10;
-    int size = Math.max(1, (records.size() + batches - 1) / batches);
-    for (int i = 0; i < records.size(); i += size) {
-      Pipelines.produce(kafka, config, records.subList(i, Math.min(records.size(), i + size)));
-      Thread.sleep(duration.toMillis() / batches);
+    for (List<byte[]> batch : batches) {
+      Pipelines.produce(kafka, config, batch);
+      Thread.sleep(duration.toMillis() / batches.size());
     }
   }
 

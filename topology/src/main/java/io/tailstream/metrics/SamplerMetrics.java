@@ -32,11 +32,9 @@ public final class SamplerMetrics {
     this.registry = registry;
     this.recordsIn = Counter.builder("tailstream.records.received")
         .description("Input records read from the spans topic")
-        .baseUnit("records")
         .register(registry);
     this.spansIn = Counter.builder("tailstream.spans.received")
         .description("Spans decoded from input records")
-        .baseUnit("spans")
         .register(registry);
     this.decisionDelay = Timer.builder("tailstream.decision.delay")
         .description("Time from a trace's last span arriving to its decision")
@@ -51,7 +49,6 @@ public final class SamplerMetrics {
         .register(registry);
     this.spansPerTrace = DistributionSummary.builder("tailstream.trace.spans")
         .description("Spans per decided trace")
-        .baseUnit("spans")
         .register(registry);
   }
 
@@ -65,41 +62,42 @@ public final class SamplerMetrics {
     spansIn.increment(spans);
   }
 
-  /** A record sent to the dead-letter topic, by short reason such as {@code corrupt} or {@code empty}. */
+  /** A record sent to the dead-letter topic, by reason such as {@code corrupt} or {@code empty}. */
   public void deadLettered(String reason) {
     counter("tailstream.records.dead_lettered", "Input records sent to the dead-letter topic",
-        "records", "reason", reason).increment();
+        "reason", reason).increment();
   }
 
   /** A trace decided. */
   public void traceDecided(
       String rule, boolean kept, String completion, int spans, long delayMs, long ageMs) {
     counter("tailstream.traces.decided", "Traces decided, by rule, decision and completion reason",
-        "traces", "rule", rule, "decision", kept ? "keep" : "drop", "completion", completion)
+        "rule", rule, "decision", kept ? "keep" : "drop", "completion", completion)
         .increment();
     decisionDelay.record(Math.max(0, delayMs), TimeUnit.MILLISECONDS);
     traceAge.record(Math.max(0, ageMs), TimeUnit.MILLISECONDS);
     spansPerTrace.record(spans);
   }
 
-  /** Spans that arrived after their trace was decided, by outcome {@code kept} or {@code dropped}. */
+  /** Spans that arrived after their trace was decided, by outcome {@code kept} or {@code dropped}.
+   */
   public void lateSpans(boolean kept, int spans) {
     counter("tailstream.spans.late", "Spans that arrived after their trace was decided",
-        "spans", "outcome", kept ? "kept" : "dropped").increment(spans);
+        "outcome", kept ? "kept" : "dropped").increment(spans);
   }
 
   /** A punctuation that reached its bound and left due traces for the next call. */
   public void punctuationBounded() {
     counter("tailstream.traces.buffer_overflow_punctuations",
-        "Punctuations that hit the per-call decision bound and left due traces for the next call",
-        "punctuations").increment();
+        "Punctuations that hit the per-call decision bound and left due traces for the next call")
+        .increment();
   }
 
   /** A rule's {@code when} failed at runtime and counted as not matched. */
   public void ruleEvaluationFailed(String rule) {
     counter("tailstream.rules.evaluation_failures",
-        "Runtime failures of a rule's when expression, counted as not matched",
-        "evaluations", "rule", rule).increment();
+        "Runtime failures of a rule's when expression, counted as not matched", "rule", rule)
+        .increment();
   }
 
   /**
@@ -108,9 +106,9 @@ public final class SamplerMetrics {
    */
   public void ruleDecided(String rule, boolean kept, int spans) {
     counter("tailstream.rules.matched", "Traces whose deciding rule was this one",
-        "traces", "rule", rule).increment();
+        "rule", rule).increment();
     counter("tailstream.rules.decisions", "Decisions by rule and decision",
-        "traces", "rule", rule, "decision", kept ? "keep" : "drop").increment();
+        "rule", rule, "decision", kept ? "keep" : "drop").increment();
     if (kept) {
       spansKept(rule, spans);
     }
@@ -119,29 +117,28 @@ public final class SamplerMetrics {
   /** Spans written to the sampled topic because {@code rule} kept their trace. */
   public void spansKept(String rule, int spans) {
     counter("tailstream.rules.spans_kept", "Spans written to the sampled topic, by deciding rule",
-        "spans", "rule", rule).increment(spans);
+        "rule", rule).increment(spans);
   }
 
   /** What the candidate rules would have decided for a trace. */
   public void candidateDecided(String rule, boolean kept) {
     counter("tailstream.rules.candidate.decisions",
         "Decisions the dry-run candidate rules would have made, by candidate rule and decision",
-        "traces", "rule", rule, "decision", kept ? "keep" : "drop").increment();
+        "rule", rule, "decision", kept ? "keep" : "drop").increment();
   }
 
   /** A candidate rule's {@code when} failed at runtime and counted as not matched. */
   public void candidateEvaluationFailed(String rule) {
     counter("tailstream.rules.candidate.evaluation_failures",
         "Runtime failures of a candidate rule's when expression, counted as not matched",
-        "evaluations", "rule", rule).increment();
+        "rule", rule).increment();
   }
 
   /** A trace went to a rule's shared overflow bucket because the rule tracks too many keys. */
   public void keyOverflowed(String rule) {
     counter("tailstream.rules.key_overflow",
         "Traces of limit and adaptive rules that went to the shared overflow bucket because the"
-            + " rule already tracks rules.max-keys-per-rule keys",
-        "traces", "rule", rule).increment();
+            + " rule already tracks rules.max-keys-per-rule keys", "rule", rule).increment();
   }
 
   /**
@@ -152,13 +149,13 @@ public final class SamplerMetrics {
    */
   public void rulesReloaded(String set, boolean success) {
     counter("tailstream.rules.reload", "Attempts to load a changed rules file, by result",
-        "reloads", "set", set, "result", success ? "success" : "failure").increment();
+        "set", set, "result", success ? "success" : "failure").increment();
   }
 
   /** Attributes a redaction entry removed, masked or hashed. */
   public void redacted(String entry, int attributes) {
     counter("tailstream.redactions", "Attributes redacted before storage, by redact entry",
-        "attributes", "entry", entry).increment(attributes);
+        "entry", entry).increment(attributes);
   }
 
   /**
@@ -191,14 +188,13 @@ public final class SamplerMetrics {
     return decisionDelay;
   }
 
-  private Counter counter(String name, String description, String unit, String... tags) {
+  private Counter counter(String name, String description, String... tags) {
     StringBuilder key = new StringBuilder(name);
     for (String t : tags) {
       key.append('\0').append(t);
     }
     return cache.computeIfAbsent(key.toString(), k -> Counter.builder(name)
         .description(description)
-        .baseUnit(unit)
         .tags(tags)
         .register(registry));
   }
