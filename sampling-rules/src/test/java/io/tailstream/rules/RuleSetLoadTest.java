@@ -99,7 +99,10 @@ class RuleSetLoadTest {
     RuleSet rules = RuleSet.load(EXAMPLE);
 
     assertThat(rules.ruleNames())
-        .containsExactly("drop-health-checks", "errors", "slow", "priority", "default");
+        .containsExactly("drop-health-checks", "errors", "slow", "priority", "cap-batch-jobs",
+            "catalog-per-endpoint", "default");
+    assertThat(rules.redaction().entryNames())
+        .containsExactly("emails", "credentials", "card-numbers");
   }
 
   @Test
