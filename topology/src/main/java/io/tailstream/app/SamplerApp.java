@@ -1,5 +1,6 @@
 package io.tailstream.app;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -23,6 +24,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
@@ -46,6 +48,8 @@ public final class SamplerApp implements AutoCloseable {
   private final KafkaStreams streams;
   private final KafkaStreamsMetrics streamsMetrics;
   private final AdminServer http;
+  private final BrokerProbe brokers;
+  private final CountDownLatch stopped = new CountDownLatch(1);
 
   private SamplerApp(TailstreamConfig config, int inputPartitions)
       throws IOException, RuleValidationException {
@@ -74,9 +78,19 @@ public final class SamplerApp implements AutoCloseable {
     Topology topology = new TailSamplingTopology(config, rules, metrics, share).get();
     LOG.debug("Topology:\n{}", topology.describe());
     this.streams = new KafkaStreams(topology, StreamsSettings.of(config));
+    streams.setStateListener((newState, oldState) -> {
+      LOG.info("Kafka Streams state {} -> {}", oldState, newState);
+      if (newState == KafkaStreams.State.ERROR || newState == KafkaStreams.State.NOT_RUNNING) {
+        stopped.countDown();
+      }
+    });
     this.streamsMetrics = new KafkaStreamsMetrics(streams);
     streamsMetrics.bindTo(registry);
-    this.http = AdminServer.start(config.http(), registry, streams, rules);
+    this.brokers = new BrokerProbe(config, Clock.systemUTC());
+    Gauge.builder("tailstream.brokers.reachable", brokers, b -> b.reachable() ? 1 : 0)
+        .description("1 while the brokers answer the sampler's probe, 0 during an outage")
+        .register(registry);
+    this.http = AdminServer.start(config.http(), registry, streams, brokers, rules);
   }
 
   private LoadedRules loadActive(RulesLoader loader, Path file) throws RuleValidationException {
@@ -119,6 +133,7 @@ public final class SamplerApp implements AutoCloseable {
     int partitions = TopicCheck.partitions(config, config.topics().spans());
     SamplerApp app = new SamplerApp(config, partitions);
     app.streams.start();
+    app.brokers.start();
     app.reloader.start(config.rules().reloadInterval());
     LOG.info("Tailstream started: application-id {}, input {} ({} partitions), rules {} ({} rules,"
             + " hash {}){}, HTTP on port {}", config.applicationId(), config.topics().spans(),
@@ -140,6 +155,16 @@ public final class SamplerApp implements AutoCloseable {
     return rules;
   }
 
+  /**
+   * Blocks until Kafka Streams has stopped, by {@link #close()} or by a fatal error.
+   *
+   * @return true if it stopped because of an error
+   */
+  public boolean awaitStopped() throws InterruptedException {
+    stopped.await();
+    return streams.state() == KafkaStreams.State.ERROR;
+  }
+
   /** Checks the rules files for changes now, instead of at the next interval. */
   public void checkRulesNow() {
     reloader.checkNow();
@@ -154,6 +179,7 @@ public final class SamplerApp implements AutoCloseable {
   public void close() {
     reloader.close();
     http.close();
+    brokers.close();
     // Leave the group so that the partitions move to the other instances at once, instead of
     // after the session timeout.
     boolean clean = streams.close(CloseOptions.timeout(CLOSE_TIMEOUT)

@@ -10,8 +10,6 @@ import io.tailstream.rules.RuleValidationException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -44,7 +42,6 @@ final class RunCommand implements Callable<Integer> {
           + cfg.topics().spans() + " as sampler instances you may ever run.");
       return 1;
     }
-    CountDownLatch stopped = new CountDownLatch(1);
     SamplerApp app;
     try {
       app = SamplerApp.start(cfg);
@@ -52,16 +49,13 @@ final class RunCommand implements Callable<Integer> {
       System.err.println(e.getMessage());
       return 1;
     }
-    app.streams().setStateListener((newState, oldState) -> {
-      if (newState == KafkaStreams.State.ERROR || newState == KafkaStreams.State.NOT_RUNNING) {
-        stopped.countDown();
-      }
-    });
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      app.close();
-      stopped.countDown();
-    }, "tailstream-shutdown"));
-    stopped.await();
-    return app.streams().state() == KafkaStreams.State.ERROR ? 1 : 0;
+    // SIGTERM and SIGINT run this hook: Kafka Streams commits, closes and leaves the group within
+    // SamplerApp.CLOSE_TIMEOUT, so the JVM exits in bounded time.
+    Runtime.getRuntime().addShutdownHook(new Thread(app::close, "tailstream-shutdown"));
+    boolean failed = app.awaitStopped();
+    if (failed) {
+      System.err.println("Kafka Streams stopped with an error; see the log above.");
+    }
+    return failed ? 1 : 0;
   }
 }

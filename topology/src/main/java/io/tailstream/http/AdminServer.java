@@ -14,8 +14,8 @@ import org.apache.kafka.streams.KafkaStreams;
 
 /**
  * The sampler's HTTP endpoint: {@code /metrics} (Prometheus text format), {@code /healthz}
- * (liveness: the Kafka Streams client has not failed) and {@code /readyz} (readiness: it is
- * RUNNING, so its partitions are assigned and restored), {@code /rules} (the rules in force and
+ * (liveness: the Kafka Streams client has not failed), {@code /readyz} (readiness: it is
+ * RUNNING, so its partitions are assigned and restored, and the brokers answer), {@code /rules} (the rules in force and
  * the candidate) and {@code /rules/candidate/diff} (the candidate's dry-run counts).
  */
 public final class AdminServer implements AutoCloseable {
@@ -33,7 +33,7 @@ public final class AdminServer implements AutoCloseable {
    */
   public static AdminServer start(
       TailstreamConfig.Http http, PrometheusMeterRegistry registry, KafkaStreams streams,
-      ActiveRules rules) throws IOException {
+      BrokerStatus brokers, ActiveRules rules) throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress(http.host(), http.port()), 0);
     server.createContext("/metrics", exchange -> {
       try (exchange) {
@@ -52,8 +52,13 @@ public final class AdminServer implements AutoCloseable {
     server.createContext("/readyz", exchange -> {
       try (exchange) {
         KafkaStreams.State state = streams.state();
-        respond(exchange, state == KafkaStreams.State.RUNNING ? 200 : 503,
-            "text/plain; charset=utf-8", state + "\n");
+        if (!brokers.reachable()) {
+          respond(exchange, 503, "text/plain; charset=utf-8",
+              state + ", brokers unreachable since " + brokers.unreachableSince() + "\n");
+        } else {
+          respond(exchange, state == KafkaStreams.State.RUNNING ? 200 : 503,
+              "text/plain; charset=utf-8", state + "\n");
+        }
       }
     });
     server.createContext("/rules", exchange -> {

@@ -1,0 +1,166 @@
+package io.tailstream.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tailstream.config.TailstreamConfig;
+import io.tailstream.demo.EmbeddedKafka;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The sampler as a separate JVM ({@code bin/tailstream run}) under continuous load, killed with
+ * SIGKILL at random moments three times and stopped with SIGTERM twice, each time started again
+ * on the same state directory. A {@code read_committed} consumer must then see every trace the
+ * rules keep with every span, no span twice, no dropped trace, and exactly one decision per
+ * trace.
+ */
+class CrashRecoveryTest {
+  /** Graceful shutdown must finish within this bound (Kafka Streams' close timeout is 30 s). */
+  static final Duration SIGTERM_BOUND = Duration.ofSeconds(45);
+
+  static EmbeddedKafka kafka;
+
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void startBroker() throws Exception {
+    kafka = EmbeddedKafka.start();
+  }
+
+  @AfterAll
+  static void stopBroker() {
+    kafka.close();
+  }
+
+  @Test
+  void sigkillAndSigtermUnderLoadLoseAndDuplicateNothing() throws Exception {
+    TailstreamConfig config = Pipelines.config(kafka, dir, "crash", dir.resolve("state"), "2s");
+    int httpPort = SamplerProcess.freePort();
+    Path configFile = writeConfig(config, httpPort);
+    // Kept in target/ so that a failure can be read after the temporary directory is gone.
+    Path log = java.nio.file.Files.createDirectories(Path.of("target"))
+        .resolve("crash-recovery-sampler.log");
+    java.nio.file.Files.deleteIfExists(log);
+    long seed = System.nanoTime();
+    Random random = new Random(seed);
+    System.out.println("CrashRecoveryTest: kill-point seed " + seed + ", sampler log " + log);
+
+    GeneratedTraces generator = new GeneratedTraces(seed);
+    List<GeneratedTraces.Trace> traces = generator.traces(3_000);
+    // Batches of whole traces, one every 250 ms: about 25 s of continuous load.
+    List<List<byte[]>> batches = new ArrayList<>();
+    for (int i = 0; i < traces.size(); i += 30) {
+      batches.add(generator.records(traces.subList(i, Math.min(traces.size(), i + 30)), 25));
+    }
+    AtomicReference<Throwable> loadFailure = new AtomicReference<>();
+    Thread load = new Thread(() -> {
+      try {
+        for (List<byte[]> batch : batches) {
+          Pipelines.produce(kafka, config, batch);
+          Thread.sleep(250);
+        }
+      } catch (Throwable t) {
+        loadFailure.set(t);
+      }
+    }, "crash-test-load");
+
+    List<String> events = new ArrayList<>();
+    SamplerProcess sampler = SamplerProcess.start(configFile, httpPort, log);
+    try (CommittedReader decisions = new CommittedReader(kafka, config.topics().decisions());
+        CommittedReader sampled = new CommittedReader(kafka, config.topics().sampled())) {
+      sampler.awaitReady(Duration.ofSeconds(90));
+      load.start();
+      for (int kill = 1; kill <= 3; kill++) {
+        long after = 1_000 + random.nextInt(3_000);
+        Thread.sleep(after);
+        sampler.kill();
+        events.add("SIGKILL after " + after + " ms");
+        sampler = SamplerProcess.start(configFile, httpPort, log);
+        sampler.awaitReady(Duration.ofSeconds(90));
+      }
+      long after = 500 + random.nextInt(2_000);
+      Thread.sleep(after);
+      Duration took = sampler.terminate(SIGTERM_BOUND);
+      events.add("SIGTERM after " + after + " ms, stopped in " + took.toMillis() + " ms");
+      sampler = SamplerProcess.start(configFile, httpPort, log);
+      sampler.awaitReady(Duration.ofSeconds(90));
+
+      load.join();
+      assertThat(loadFailure.get()).isNull();
+      decisions.pollUntil(() -> decisions.keys().size() >= traces.size(), Duration.ofSeconds(90));
+      took = sampler.terminate(SIGTERM_BOUND);
+      events.add("final SIGTERM, stopped in " + took.toMillis() + " ms");
+      System.out.println("CrashRecoveryTest: " + events);
+      decisions.drain(Duration.ofSeconds(2));
+      Set<String> expectedKept = traces.stream().filter(GeneratedTraces.Trace::expectedKept)
+          .map(GeneratedTraces.Trace::id).collect(Collectors.toSet());
+      sampled.pollUntil(() -> sampled.keys().containsAll(expectedKept), Duration.ofSeconds(30));
+      sampled.drain(Duration.ofSeconds(2));
+
+      Map<String, Integer> perTrace = EndToEndSamplingTest.decisionsPerTrace(decisions.records);
+      assertThat(perTrace.keySet()).as("traces decided (%s)", events)
+          .containsExactlyInAnyOrderElementsOf(
+              traces.stream().map(GeneratedTraces.Trace::id).collect(Collectors.toSet()));
+      assertThat(perTrace.values()).as("decisions per trace (%s)", events).containsOnly(1);
+      // Each trace decided as the rules say, seeing all its spans: no trace split by a crash.
+      Map<String, io.tailstream.serdes.avro.TraceDecision> byTrace = new java.util.HashMap<>();
+      decisions.records.forEach(r -> byTrace.put(r.key(),
+          io.tailstream.serdes.avro.TraceDecisionCodec.decode(r.value())));
+      for (GeneratedTraces.Trace t : traces) {
+        io.tailstream.serdes.avro.TraceDecision d = byTrace.get(t.id());
+        assertThat(d.getSpanCount()).as("spans seen when %s (%s) was decided: %s (%s)", t.id(),
+            t.kind(), d, events).isEqualTo(t.spans().size());
+        assertThat(d.getDecision() == io.tailstream.serdes.avro.Decision.KEEP)
+            .as("decision of %s (%s): %s", t.id(), t.kind(), d).isEqualTo(t.expectedKept());
+      }
+      // Every kept trace with every span exactly once, and nothing else.
+      EndToEndSamplingTest.assertExactlyTheKeptTraces(traces,
+          EndToEndSamplingTest.keptSpans(sampled.records));
+    } finally {
+      sampler.close();
+    }
+  }
+
+  /** The config file the sampler process reads: the same topics and rules as {@code config}. */
+  static Path writeConfig(TailstreamConfig config, int httpPort) throws Exception {
+    Path file = config.rules().file().resolveSibling("tailstream.yaml");
+    Files.writeString(file, String.join("\n",
+        "application-id: " + config.applicationId(),
+        "kafka:",
+        "  bootstrap-servers: " + config.kafka().bootstrapServers(),
+        "  properties:",
+        "    commit.interval.ms: 200",
+        // Static membership, as the Helm chart sets it from the pod name: a restarted instance
+        // takes its partitions back at once instead of after the session timeout.
+        "    group.instance.id: " + config.applicationId() + "-0",
+        "topics:",
+        "  spans: " + config.topics().spans(),
+        "  sampled: " + config.topics().sampled(),
+        "  decisions: " + config.topics().decisions(),
+        "  dead-letter: " + config.topics().deadLetter(),
+        "decision:",
+        "  wait: " + config.decision().idleTimeout().toMillis() + "ms",
+        "  root-grace: " + config.decision().rootGrace().toMillis() + "ms",
+        "rules:",
+        "  file: " + config.rules().file(),
+        "state:",
+        "  dir: " + config.state().dir(),
+        "http:",
+        "  host: 127.0.0.1",
+        "  port: " + httpPort,
+        ""));
+    return file;
+  }
+}
