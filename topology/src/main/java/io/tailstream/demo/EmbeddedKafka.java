@@ -74,6 +74,25 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops the broker (the controller keeps running), as in a broker outage. Its listener port,
+   * log directories and data stay, so {@link #restartBroker()} brings back the same broker.
+   */
+  public void stopBroker() {
+    for (var broker : cluster.brokers().values()) {
+      broker.shutdown();
+      broker.awaitShutdown();
+    }
+  }
+
+  /** Starts the broker stopped by {@link #stopBroker()} again, on the same port and data. */
+  public void restartBroker() throws ExecutionException, InterruptedException {
+    for (var broker : cluster.brokers().values()) {
+      broker.startup();
+    }
+    cluster.waitForReadyBrokers();
+  }
+
   @Override
   public void close() {
     try {
