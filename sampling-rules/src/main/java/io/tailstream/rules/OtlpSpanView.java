@@ -77,8 +77,30 @@ final class OtlpSpanView implements SpanView {
     return span.getEndTimeUnixNano();
   }
 
+  /**
+   * Whether both timestamps are set. OTLP timestamps are unsigned, so one at or above 2^63 (the
+   * year 2262) reads as negative here and does not count as set either.
+   */
+  boolean hasPlausibleTimestamps() {
+    return span.getStartTimeUnixNano() > 0 && span.getEndTimeUnixNano() > 0;
+  }
+
+  /** Whether the span ends before it starts. */
+  boolean endsBeforeStart() {
+    return span.getEndTimeUnixNano() < span.getStartTimeUnixNano();
+  }
+
+  /** The end, or the start for a span that ends before it starts. */
+  long clampedEndUnixNano() {
+    return Math.max(span.getStartTimeUnixNano(), span.getEndTimeUnixNano());
+  }
+
   @Override
   public long durationNanos() {
+    if (!hasPlausibleTimestamps()) {
+      // An unset start would turn the end into a duration of decades.
+      return 0L;
+    }
     return Math.max(0L, span.getEndTimeUnixNano() - span.getStartTimeUnixNano());
   }
 

@@ -7,7 +7,9 @@ import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.TracesData;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -18,8 +20,31 @@ import java.util.Set;
 /**
  * A {@link TraceView} over the OTLP spans of one trace. The summary values are computed once, when
  * the view is created; span attributes are converted when a rule first reads them.
+ *
+ * <p>Clocks of different hosts disagree, and some spans carry broken timestamps. So that {@link
+ * #startUnixNano()} and {@link #durationNanos()} are never negative or absurd, each span is checked
+ * once, and counts under the first of these that applies (see {@link #clockSkew()}):
+ *
+ * <ol>
+ *   <li><b>zero timestamp</b>: its start or end is 0 (unset), or 2^63 or more (negative as a Java
+ *       {@code long}). It is left out of the trace's start and end, and its own duration is 0.
+ *   <li><b>outlier</b>: its end is more than the clock-skew bound (1 hour by default) before or
+ *       after the median end of the trace's other spans with plausible timestamps (the lower
+ *       median for an even count). It is left out of the trace's start and end; its own duration
+ *       is still end minus start, at least 0. Ends are compared, not starts, because the spans of
+ *       one decided trace end close together (each is exported when it ends) while a long-running
+ *       root legitimately starts long before its children.
+ *   <li><b>negative duration</b>: it ends before it starts. Its duration is 0 and it counts as
+ *       ending at its start.
+ * </ol>
+ *
+ * A root span that starts after its child is not clamped: the trace starts at the child's start
+ * and the root keeps its own duration.
  */
 public final class OtlpTraceView implements TraceView {
+
+  /** How far a span's end may lie from the trace's median end before the span is an outlier. */
+  public static final Duration DEFAULT_MAX_CLOCK_SKEW = Duration.ofHours(1);
 
   private static final int TRACE_ID_BYTES = 16;
 
@@ -32,6 +57,7 @@ public final class OtlpTraceView implements TraceView {
   private final int errorCount;
   private final int serviceCount;
   private final CompletionReason completion;
+  private final ClockSkew clockSkew;
 
   private OtlpTraceView(
       ByteString traceId,
@@ -41,7 +67,8 @@ public final class OtlpTraceView implements TraceView {
       long durationNanos,
       int errorCount,
       int serviceCount,
-      CompletionReason completion) {
+      CompletionReason completion,
+      ClockSkew clockSkew) {
     this.traceId = traceId;
     this.traceIdHex = HexFormat.of().formatHex(traceId.toByteArray());
     this.spans = spans;
@@ -51,6 +78,36 @@ public final class OtlpTraceView implements TraceView {
     this.errorCount = errorCount;
     this.serviceCount = serviceCount;
     this.completion = completion;
+    this.clockSkew = clockSkew;
+  }
+
+  /**
+   * Spans whose timestamps were clamped or left out of the trace's start and end, by kind. Each
+   * span counts once, under the first kind that applies, in the order of the fields.
+   *
+   * @param zeroTimestamp spans with a zero (or at least 2^63) start or end
+   * @param outlier spans ending more than the clock-skew bound away from the trace's median end
+   * @param negativeDuration spans ending before they start
+   */
+  public record ClockSkew(int zeroTimestamp, int outlier, int negativeDuration) {
+    /** No span affected. */
+    public static final ClockSkew NONE = new ClockSkew(0, 0, 0);
+
+    /** All affected spans. */
+    public int total() {
+      return zeroTimestamp + outlier + negativeDuration;
+    }
+  }
+
+  /**
+   * Like {@link #of(TracesData, CompletionReason, Duration)} with the {@linkplain
+   * #DEFAULT_MAX_CLOCK_SKEW default clock-skew bound} of 1 hour.
+   *
+   * @throws IllegalArgumentException if {@code data} holds no span, a trace ID that is not 16
+   *     bytes, or spans of more than one trace
+   */
+  public static OtlpTraceView of(TracesData data, CompletionReason completion) {
+    return of(data, completion, DEFAULT_MAX_CLOCK_SKEW);
   }
 
   /**
@@ -59,18 +116,23 @@ public final class OtlpTraceView implements TraceView {
    *
    * @param data the trace's spans
    * @param completion why the trace was considered complete
+   * @param maxClockSkew how far a span's end may lie from the trace's median end before the span
+   *     is an outlier, left out of the trace's start and end; positive
    * @return the view
    * @throws IllegalArgumentException if {@code data} holds no span, a trace ID that is not 16
-   *     bytes, or spans of more than one trace
+   *     bytes, or spans of more than one trace, or if {@code maxClockSkew} is not positive
    */
-  public static OtlpTraceView of(TracesData data, CompletionReason completion) {
+  public static OtlpTraceView of(
+      TracesData data, CompletionReason completion, Duration maxClockSkew) {
     requireNonNull(data, "data");
     requireNonNull(completion, "completion");
-    List<SpanView> spans = new ArrayList<>();
+    requireNonNull(maxClockSkew, "maxClockSkew");
+    if (maxClockSkew.isNegative() || maxClockSkew.isZero()) {
+      throw new IllegalArgumentException("maxClockSkew must be positive");
+    }
+    List<OtlpSpanView> spans = new ArrayList<>();
     ByteString traceId = null;
     OtlpSpanView root = null;
-    long start = Long.MAX_VALUE;
-    long end = Long.MIN_VALUE;
     int errors = 0;
     Set<String> services = new HashSet<>();
     for (ResourceSpans resourceSpans : data.getResourceSpansList()) {
@@ -85,8 +147,6 @@ public final class OtlpTraceView implements TraceView {
           OtlpSpanView view = new OtlpSpanView(span, resource);
           spans.add(view);
           services.add(view.service());
-          start = Math.min(start, view.startUnixNano());
-          end = Math.max(end, view.endUnixNano());
           if (view.isError()) {
             errors++;
           }
@@ -104,15 +164,67 @@ public final class OtlpTraceView implements TraceView {
       throw new IllegalArgumentException(
           "the trace ID has " + traceId.size() + " bytes but it must have " + TRACE_ID_BYTES);
     }
+    long median = medianPlausibleEnd(spans);
+    long skewNanos = saturatedNanos(maxClockSkew);
+    long start = Long.MAX_VALUE;
+    long end = Long.MIN_VALUE;
+    int zero = 0;
+    int outliers = 0;
+    int negative = 0;
+    for (OtlpSpanView span : spans) {
+      if (!span.hasPlausibleTimestamps()) {
+        zero++;
+        continue;
+      }
+      long spanEnd = span.clampedEndUnixNano();
+      if (Math.abs(spanEnd - median) > skewNanos) {
+        outliers++;
+        continue;
+      }
+      if (span.endsBeforeStart()) {
+        negative++;
+      }
+      start = Math.min(start, span.startUnixNano());
+      end = Math.max(end, spanEnd);
+    }
+    if (start == Long.MAX_VALUE) {
+      start = 0L; // no span with a trustworthy clock
+      end = 0L;
+    }
     return new OtlpTraceView(
         traceId,
-        Collections.unmodifiableList(spans),
+        Collections.<SpanView>unmodifiableList(spans),
         root,
         start,
-        Math.max(0L, end - start),
+        end - start,
         errors,
         services.size(),
-        completion);
+        completion,
+        new ClockSkew(zero, outliers, negative));
+  }
+
+  /** The lower median of the plausible spans' clamped ends; 0 if no span is plausible. */
+  private static long medianPlausibleEnd(List<OtlpSpanView> spans) {
+    long[] ends = new long[spans.size()];
+    int n = 0;
+    for (OtlpSpanView span : spans) {
+      if (span.hasPlausibleTimestamps()) {
+        ends[n++] = span.clampedEndUnixNano();
+      }
+    }
+    if (n == 0) {
+      return 0L;
+    }
+    Arrays.sort(ends, 0, n);
+    return ends[(n - 1) / 2];
+  }
+
+  private static long saturatedNanos(Duration d) {
+    try {
+      return d.toNanos();
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE;
+    }
   }
 
   @Override
@@ -163,6 +275,11 @@ public final class OtlpTraceView implements TraceView {
   @Override
   public CompletionReason completion() {
     return completion;
+  }
+
+  /** The spans whose timestamps were clamped or left out when computing start and duration. */
+  public ClockSkew clockSkew() {
+    return clockSkew;
   }
 
   @Override

@@ -29,7 +29,10 @@ public interface SpanView {
   /** Start time, in nanoseconds since the Unix epoch. */
   long startUnixNano();
 
-  /** End minus start, in nanoseconds; never negative. */
+  /**
+   * End minus start, in nanoseconds; never negative. A span that ends before it starts has
+   * duration 0, and so has a span whose start or end is zero (unset).
+   */
   long durationNanos();
 
   /** The span's attributes, unmodifiable, in their OTLP order. */

@@ -21,10 +21,19 @@ public interface TraceView {
    */
   Optional<SpanView> root();
 
-  /** The earliest span start, in nanoseconds since the Unix epoch. */
+  /**
+   * The earliest start of the spans whose clocks can be trusted, in nanoseconds since the Unix
+   * epoch; 0 if there is none. Left out are spans with a zero (unset) start or end, and spans
+   * whose end lies more than the view's clock-skew bound (1 hour by default) from the median
+   * span end of the trace. A root span that starts after its child does not move the start: the
+   * child's start counts.
+   */
   long startUnixNano();
 
-  /** The latest span end minus the earliest span start, in nanoseconds; never negative. */
+  /**
+   * The latest end minus the earliest start of the spans counted by {@link #startUnixNano()}, in
+   * nanoseconds; never negative. A span that ends before it starts counts as ending at its start.
+   */
   long durationNanos();
 
   /** How many spans the trace has. */

@@ -2,6 +2,7 @@ package io.tailstream.rules;
 
 import static io.tailstream.rules.TestTraces.BASE_START_NANOS;
 import static io.tailstream.rules.TestTraces.span;
+import static java.time.Duration.ofHours;
 import static java.time.Duration.ofMillis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -69,6 +70,134 @@ class OtlpTraceViewTest {
 
     assertThat(trace.durationNanos()).isZero();
     assertThat(trace.spans().get(0).durationNanos()).isZero();
+    assertThat(((OtlpTraceView) trace).clockSkew())
+        .isEqualTo(new OtlpTraceView.ClockSkew(0, 0, 1));
+  }
+
+  @Test
+  void countsASpanEndingBeforeItStartsAsEndingAtItsStart() {
+    TraceView trace =
+        TestTraces.trace()
+            .span(span("a", "root").start(ofMillis(0)).duration(ofMillis(100)))
+            .span(span("b", "broken clock").start(ofMillis(150)).duration(ofMillis(-140)))
+            .view();
+
+    assertThat(trace.startUnixNano()).isEqualTo(BASE_START_NANOS);
+    assertThat(trace.durationNanos()).isEqualTo(ofMillis(150).toNanos());
+    assertThat(trace.spans().get(1).durationNanos()).isZero();
+  }
+
+  @Test
+  void leavesZeroTimestampsOutOfTheTraceStartAndEnd() {
+    long end = BASE_START_NANOS + ofMillis(100).toNanos();
+    TraceView trace =
+        TestTraces.trace()
+            .span(span("a", "root").start(ofMillis(0)).duration(ofMillis(100)))
+            .span(span("a", "child").start(ofMillis(10)).duration(ofMillis(20)))
+            .span(span("b", "unset start").timestamps(0, end))
+            .span(span("c", "unset end").timestamps(BASE_START_NANOS + 10, 0))
+            .span(span("d", "clock never set").timestamps(1_000_000_000L, 2_000_000_000L))
+            .view();
+
+    assertThat(trace.startUnixNano()).isEqualTo(BASE_START_NANOS);
+    assertThat(trace.durationNanos()).isEqualTo(ofMillis(100).toNanos());
+    assertThat(trace.spans()).extracting(SpanView::durationNanos)
+        .containsExactly(ofMillis(100).toNanos(), ofMillis(20).toNanos(), 0L, 0L,
+            1_000_000_000L);
+    // A clock that was never set reads 1970: far from the other spans, so an outlier.
+    assertThat(((OtlpTraceView) trace).clockSkew())
+        .isEqualTo(new OtlpTraceView.ClockSkew(2, 1, 0));
+  }
+
+  @Test
+  void readsTimestampsAbove2To63AsImplausible() {
+    TraceView trace =
+        TestTraces.trace()
+            .span(span("a", "root").start(ofMillis(0)).duration(ofMillis(100)))
+            .span(span("b", "overflowed").timestamps(BASE_START_NANOS, -5L))
+            .view();
+
+    assertThat(trace.durationNanos()).isEqualTo(ofMillis(100).toNanos());
+    assertThat(trace.spans().get(1).durationNanos()).isZero();
+    assertThat(((OtlpTraceView) trace).clockSkew().zeroTimestamp()).isEqualTo(1);
+  }
+
+  @Test
+  void hasZeroStartAndDurationWhenNoSpanHasPlausibleTimestamps() {
+    TraceView trace =
+        TestTraces.trace().span(span("a", "x").timestamps(0, 0)).span(span("b", "y")
+            .timestamps(0, BASE_START_NANOS)).view();
+
+    assertThat(trace.startUnixNano()).isZero();
+    assertThat(trace.durationNanos()).isZero();
+  }
+
+  @Test
+  void leavesSpansHoursInTheFutureOrPastOutOfTheTraceStartAndEnd() {
+    TraceView trace =
+        TestTraces.trace()
+            .span(span("a", "root").start(ofMillis(0)).duration(ofMillis(100)))
+            .span(span("b", "child").start(ofMillis(10)).duration(ofMillis(50)))
+            .span(span("c", "future").start(ofHours(3)).duration(ofMillis(20)))
+            .span(span("d", "past").start(ofHours(-5)).duration(ofMillis(30)))
+            .view();
+
+    assertThat(trace.startUnixNano()).isEqualTo(BASE_START_NANOS);
+    assertThat(trace.durationNanos()).isEqualTo(ofMillis(100).toNanos());
+    assertThat(trace.spans()).extracting(SpanView::durationNanos)
+        .containsExactly(ofMillis(100).toNanos(), ofMillis(50).toNanos(),
+            ofMillis(20).toNanos(), ofMillis(30).toNanos());
+    assertThat(((OtlpTraceView) trace).clockSkew())
+        .isEqualTo(new OtlpTraceView.ClockSkew(0, 2, 0));
+  }
+
+  @Test
+  void keepsALongRunningRootThatStartedHoursBeforeItsChildren() {
+    TraceView trace =
+        TestTraces.trace()
+            .span(span("a", "batch job").start(ofHours(-2)).duration(ofHours(2).plusMillis(100)))
+            .span(span("b", "last step").start(ofMillis(10)).duration(ofMillis(50)))
+            .span(span("b", "cleanup").start(ofMillis(60)).duration(ofMillis(30)))
+            .view();
+
+    assertThat(trace.startUnixNano()).isEqualTo(BASE_START_NANOS - ofHours(2).toNanos());
+    assertThat(trace.durationNanos()).isEqualTo(ofHours(2).plusMillis(100).toNanos());
+    assertThat(((OtlpTraceView) trace).clockSkew()).isEqualTo(OtlpTraceView.ClockSkew.NONE);
+  }
+
+  @Test
+  void usesTheConfiguredClockSkewBound() {
+    TracesData data =
+        TestTraces.trace()
+            .span(span("a", "root").start(ofMillis(0)).duration(ofMillis(100)))
+            .span(span("b", "child").start(ofMillis(10)).duration(ofMillis(50)))
+            .span(span("c", "two hours on").start(ofHours(2)).duration(ofMillis(20)))
+            .build();
+
+    OtlpTraceView tight = OtlpTraceView.of(data, CompletionReason.IDLE);
+    OtlpTraceView loose = OtlpTraceView.of(data, CompletionReason.IDLE, ofHours(3));
+
+    assertThat(tight.durationNanos()).isEqualTo(ofMillis(100).toNanos());
+    assertThat(loose.durationNanos()).isEqualTo(ofHours(2).plusMillis(20).toNanos());
+    assertThat(loose.clockSkew()).isEqualTo(OtlpTraceView.ClockSkew.NONE);
+    assertThatThrownBy(() -> OtlpTraceView.of(data, CompletionReason.IDLE, ofHours(0)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("maxClockSkew must be positive");
+  }
+
+  @Test
+  void startsTheTraceAtAChildThatStartsBeforeItsRoot() {
+    TraceView trace =
+        TestTraces.trace()
+            .span(span("a", "root").start(ofMillis(30)).duration(ofMillis(100)))
+            .span(span("b", "early child").start(ofMillis(0)).duration(ofMillis(50)))
+            .view();
+
+    assertThat(trace.root()).map(SpanView::name).contains("root");
+    assertThat(trace.root()).map(SpanView::durationNanos).contains(ofMillis(100).toNanos());
+    assertThat(trace.startUnixNano()).isEqualTo(BASE_START_NANOS);
+    assertThat(trace.durationNanos()).isEqualTo(ofMillis(130).toNanos());
+    assertThat(((OtlpTraceView) trace).clockSkew()).isEqualTo(OtlpTraceView.ClockSkew.NONE);
   }
 
   @Test

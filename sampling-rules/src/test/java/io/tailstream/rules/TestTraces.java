@@ -154,6 +154,7 @@ final class TestTraces {
     private Status.StatusCode status = Status.StatusCode.STATUS_CODE_UNSET;
     private Duration start = Duration.ZERO;
     private Duration duration = Duration.ofMillis(10);
+    private long[] absoluteTimestamps;
     private String traceState = "";
     private String parentSpanId;
     private final List<KeyValue> attributes = new ArrayList<>();
@@ -187,6 +188,12 @@ final class TestTraces {
     /** End minus start; may be negative to model a broken clock. */
     SpanBuilder duration(Duration duration) {
       this.duration = duration;
+      return this;
+    }
+
+    /** Absolute start and end, in Unix nanoseconds, overriding start and duration; may be 0. */
+    SpanBuilder timestamps(long startUnixNano, long endUnixNano) {
+      this.absoluteTimestamps = new long[] {startUnixNano, endUnixNano};
       return this;
     }
 
@@ -228,8 +235,9 @@ final class TestTraces {
           .setName(name)
           .setKind(kind)
           .setStatus(Status.newBuilder().setCode(status))
-          .setStartTimeUnixNano(startNanos)
-          .setEndTimeUnixNano(startNanos + duration.toNanos())
+          .setStartTimeUnixNano(absoluteTimestamps != null ? absoluteTimestamps[0] : startNanos)
+          .setEndTimeUnixNano(
+              absoluteTimestamps != null ? absoluteTimestamps[1] : startNanos + duration.toNanos())
           .setTraceState(traceState)
           .addAllAttributes(attributes)
           .build();

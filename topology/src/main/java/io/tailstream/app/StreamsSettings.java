@@ -1,6 +1,7 @@
 package io.tailstream.app;
 
 import io.tailstream.config.TailstreamConfig;
+import io.tailstream.state.BoundedMemoryRocksDbConfig;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.serialization.Serdes;
@@ -31,6 +32,9 @@ public final class StreamsSettings {
     p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG,
         config.topics().deadLetter());
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+    // Every store shares one block cache, memtables included, of state.rocksdb.memory bytes.
+    p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedMemoryRocksDbConfig.class);
+    p.put(BoundedMemoryRocksDbConfig.MEMORY_BYTES_CONFIG, config.state().rocksDbMemoryBytes());
     p.putAll(config.kafka().properties());
     return p;
   }

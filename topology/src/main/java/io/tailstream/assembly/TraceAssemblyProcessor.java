@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -40,8 +41,16 @@ import org.apache.kafka.streams.state.WindowStore;
  *
  * <p>A trace is decided at the earliest of {@code decision.wait} after its last span, {@code
  * decision.root-grace} after its root span, {@code decision.max-trace-age} after its first span,
- * and the moment it exceeds {@code limits.max-spans-per-trace}. All times are this instance's wall
- * clock, so that idle partitions still decide.
+ * and the moment it exceeds {@code limits.max-spans-per-trace} or {@code limits.max-trace-bytes}
+ * (both recorded as {@link CompletionReason#SPAN_LIMIT}, told apart by {@code
+ * tailstream.traces.oversized{limit}}). All times are this instance's wall clock, so that idle
+ * partitions still decide.
+ *
+ * <p>A span that arrives after its trace's decision was forgotten ({@code
+ * decision.late-span-window}) cannot be told from the first span of a new trace: it starts a new
+ * buffer and is decided on its own. When such a trace has no root span and its newest span ended
+ * more than the window before it first arrived, its spans are counted as {@code
+ * tailstream.spans.late{outcome="late_unknown"}}.
  */
 public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], String, Emitted> {
   /** Upper bound of traces decided by one punctuation, so one call never stalls the thread. */
@@ -51,6 +60,7 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
   private final long rootGraceMs;
   private final long maxAgeMs;
   private final int maxSpans;
+  private final long maxTraceBytes;
   private final Duration lateSpanWindow;
   private final Duration punctuationInterval;
   private final TraceDecider decider;
@@ -71,6 +81,7 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
     this.rootGraceMs = config.decision().rootGrace().toMillis();
     this.maxAgeMs = config.decision().maxTraceAge().toMillis();
     this.maxSpans = config.limits().maxSpansPerTrace();
+    this.maxTraceBytes = config.limits().maxTraceBytes();
     this.lateSpanWindow = config.decision().lateSpanWindow();
     this.punctuationInterval = punctuationInterval(config.decision());
     this.decider = decider;
@@ -121,10 +132,12 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
     }
     fragments.put(StoreKeys.fragment(traceId, state.nextSeq()), record.value());
     TraceBufferState appended = state.append(fragment, now);
-    if (appended.spanCount() > maxSpans) {
+    boolean tooManySpans = appended.spanCount() > maxSpans;
+    if (tooManySpans || appended.bytes() > maxTraceBytes) {
       if (state.deadlineMs() != Long.MAX_VALUE) {
         deadlines.delete(StoreKeys.deadline(state.deadlineMs(), traceId));
       }
+      metrics.traceOversized(tooManySpans ? "spans" : "bytes");
       decide(traceId, appended, CompletionReason.SPAN_LIMIT, now);
       return;
     }
@@ -217,6 +230,24 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
     metrics.traceDecided(decided.decision().rule(), decided.decision().kept(), reason.label(),
         state.spanCount(), now - state.lastArrivalMs(), now - state.firstArrivalMs());
     metrics.ruleDecided(decided.decision().rule(), decided.decision().kept(), state.spanCount());
+    if (looksLikeForgottenLateSpans(decided, state)) {
+      metrics.lateUnknownSpans(state.spanCount());
+    }
+  }
+
+  /**
+   * Whether a trace just decided on its own is probably late spans of a trace whose decision was
+   * forgotten: no root (late spans are children; the root ends last and comes with the bulk), and
+   * every trustworthy span ended more than the late-span window before the trace first arrived.
+   * A whole trace replayed from a backlog older than the window has its root and does not count;
+   * a rootless one does, and so does a rootless trace from a host whose clock is that far behind.
+   */
+  private boolean looksLikeForgottenLateSpans(
+      TraceDecider.DecidedTrace decided, TraceBufferState state) {
+    long horizonNanos = TimeUnit.MILLISECONDS.toNanos(state.firstArrivalMs())
+        - lateSpanWindow.toNanos();
+    return !decided.hasRoot() && decided.endUnixNano() > 0
+        && decided.endUnixNano() < horizonNanos;
   }
 
   /** Reads and deletes a trace's fragments, returning their OTLP payloads concatenated. */

@@ -45,6 +45,18 @@ public final class ConfigLoader {
 
   private static final Pattern TOPIC_NAME = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
 
+  /** Bounds of {@code limits.max-trace-bytes}: a trace is held in one array when it is decided. */
+  static final long MIN_TRACE_BYTES = 1024;
+  static final long MAX_TRACE_BYTES = 1L << 30;
+  /** Below this, RocksDB spends its time flushing tiny memtables. */
+  static final long MIN_ROCKSDB_MEMORY = 8L << 20;
+  /**
+   * The smallest {@code max.request.size} accepted: kept traces are written in parts of {@code
+   * max.request.size} minus {@link
+   * io.tailstream.emit.SampledRecordSplitter#RECORD_OVERHEAD_BYTES}.
+   */
+  static final int MIN_MAX_REQUEST_SIZE = 4096;
+
   /** Every scalar key with its default, in documentation order. */
   static final Map<String, String> DEFAULTS = defaults();
 
@@ -66,6 +78,7 @@ public final class ConfigLoader {
     d.put("decision.max-trace-age", "5m");
     d.put("decision.late-span-window", "30m");
     d.put("limits.max-spans-per-trace", "10000");
+    d.put("limits.max-trace-bytes", "8MiB");
     d.put("rules.file", "rules.yaml");
     d.put("rules.candidate-file", "");
     d.put("rules.reload-interval", "2s");
@@ -73,6 +86,7 @@ public final class ConfigLoader {
     d.put("rules.hash-key", "");
     d.put("processing-guarantee", "exactly_once_v2");
     d.put("state.dir", "./state");
+    d.put("state.rocksdb.memory", "128MiB");
     d.put("http.host", "0.0.0.0");
     d.put("http.port", "8080");
     return Collections.unmodifiableMap(d);
@@ -215,6 +229,8 @@ public final class ConfigLoader {
     Duration maxAge = r.get("decision.max-trace-age", ConfigLoader::positiveDuration);
     Duration lateWindow = r.get("decision.late-span-window", ConfigLoader::positiveDuration);
     Integer maxSpans = r.get("limits.max-spans-per-trace", ConfigLoader::positiveInt);
+    Long maxTraceBytes = r.get("limits.max-trace-bytes",
+        v -> size(v, MIN_TRACE_BYTES, MAX_TRACE_BYTES));
     String rulesFile = r.get("rules.file", ConfigLoader::nonBlank);
     String candidateFile = r.get("rules.candidate-file", String::trim);
     Duration reloadInterval = r.get("rules.reload-interval", ConfigLoader::positiveDuration);
@@ -222,11 +238,21 @@ public final class ConfigLoader {
     String hashKey = r.get("rules.hash-key", v -> v);
     ProcessingGuarantee guarantee = r.get("processing-guarantee", ConfigLoader::guarantee);
     String stateDir = r.get("state.dir", ConfigLoader::nonBlank);
+    Long rocksDbMemory = r.get("state.rocksdb.memory",
+        v -> size(v, MIN_ROCKSDB_MEMORY, Long.MAX_VALUE));
     String httpHost = r.get("http.host", ConfigLoader::nonBlank);
     Integer httpPort = r.get("http.port", ConfigLoader::port);
     if (wait != null && maxAge != null && maxAge.compareTo(wait) < 0) {
       problems.add("decision.max-trace-age was '" + DurationParser.format(maxAge)
           + "' but it must be at least decision.wait ('" + DurationParser.format(wait) + "')");
+    }
+    for (String key : List.of(TailstreamConfig.Kafka.PRODUCER_PREFIX + "max.request.size",
+        "max.request.size")) {
+      String value = properties.get(key);
+      if (value != null && !isWholeNumberAtLeast(value, MIN_MAX_REQUEST_SIZE)) {
+        problems.add(KAFKA_PROPERTIES + "." + key + " was '" + value
+            + "' but it must be a whole number of at least " + MIN_MAX_REQUEST_SIZE);
+      }
     }
     if (spans != null && spans.equals(sampled)) {
       problems.add("topics.sampled must differ from topics.spans ('" + spans + "')");
@@ -240,12 +266,12 @@ public final class ConfigLoader {
         new TailstreamConfig.Input(encoding, partitioned),
         new TailstreamConfig.Topics(spans, sampled, decisions, metrics, deadLetter),
         new TailstreamConfig.Decision(wait, rootGrace, maxAge, lateWindow),
-        new TailstreamConfig.Limits(maxSpans),
+        new TailstreamConfig.Limits(maxSpans, maxTraceBytes),
         new TailstreamConfig.Rules(Path.of(rulesFile),
             candidateFile.isEmpty() ? null : Path.of(candidateFile), reloadInterval, maxKeys,
             hashKey.isEmpty() ? null : hashKey),
         guarantee,
-        new TailstreamConfig.State(Path.of(stateDir)),
+        new TailstreamConfig.State(Path.of(stateDir), rocksDbMemory),
         new TailstreamConfig.Http(httpHost, httpPort));
   }
 
@@ -319,6 +345,31 @@ public final class ConfigLoader {
       throw new IllegalArgumentException("must be positive");
     }
     return n;
+  }
+
+  private static Long size(String v, long min, long max) {
+    long n;
+    try {
+      n = ByteSizeParser.parse(v);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "must be a size such as 1048576, 512KiB, 64MB or 1GiB", e);
+    }
+    if (n < min) {
+      throw new IllegalArgumentException("must be at least " + ByteSizeParser.format(min));
+    }
+    if (n > max) {
+      throw new IllegalArgumentException("must be at most " + ByteSizeParser.format(max));
+    }
+    return n;
+  }
+
+  private static boolean isWholeNumberAtLeast(String v, int min) {
+    try {
+      return Integer.parseInt(v.trim()) >= min;
+    } catch (NumberFormatException e) {
+      return false;
+    }
   }
 
   private static Integer port(String v) {

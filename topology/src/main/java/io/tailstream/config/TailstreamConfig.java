@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
  * The validated configuration of one sampler instance. Build it with {@link ConfigLoader}, which
@@ -49,8 +50,26 @@ public record TailstreamConfig(
 
   /** Broker addresses, plus properties passed unchanged to Kafka Streams and its clients. */
   public record Kafka(String bootstrapServers, Map<String, String> properties) {
+    /** The producer's own default {@code max.request.size}, in bytes. */
+    public static final int DEFAULT_MAX_REQUEST_SIZE = 1_048_576;
+    /** The Kafka Streams prefix that sends a property to the producers only. */
+    static final String PRODUCER_PREFIX = "producer.";
+
     public Kafka {
       properties = Map.copyOf(properties);
+    }
+
+    /**
+     * The {@code max.request.size} the sampler's producers use, in bytes: {@code
+     * producer.max.request.size} if set, else {@code max.request.size}, else the producer's
+     * default of 1,048,576. {@link ConfigLoader} has checked that a set value is a whole number.
+     */
+    public int maxRequestSize() {
+      String value = properties.get(PRODUCER_PREFIX + ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+      if (value == null) {
+        value = properties.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+      }
+      return value == null ? DEFAULT_MAX_REQUEST_SIZE : Integer.parseInt(value.trim());
     }
   }
 
@@ -70,8 +89,14 @@ public record TailstreamConfig(
   public record Decision(
       Duration idleTimeout, Duration rootGrace, Duration maxTraceAge, Duration lateSpanWindow) {}
 
-  /** Per-trace limits; a trace that exceeds {@code maxSpansPerTrace} is decided at once. */
-  public record Limits(int maxSpansPerTrace) {}
+  /**
+   * Per-trace limits. A trace that exceeds either is decided at once, with the completion reason
+   * {@code span_limit}; its later spans follow that decision as late spans.
+   *
+   * @param maxSpansPerTrace {@code limits.max-spans-per-trace}
+   * @param maxTraceBytes {@code limits.max-trace-bytes}: buffered OTLP bytes of one trace
+   */
+  public record Limits(int maxSpansPerTrace, long maxTraceBytes) {}
 
   /**
    * The sampling rules.
@@ -104,8 +129,14 @@ public record TailstreamConfig(
     }
   }
 
-  /** Where RocksDB state lives. */
-  public record State(Path dir) {}
+  /**
+   * Local state.
+   *
+   * @param dir where RocksDB state lives
+   * @param rocksDbMemoryBytes {@code state.rocksdb.memory}: the one block cache, in bytes, that
+   *     every RocksDB store of the process shares, memtables included
+   */
+  public record State(Path dir, long rocksDbMemoryBytes) {}
 
   /** Where the HTTP endpoint listens; port 0 picks a free port. */
   public record Http(String host, int port) {}

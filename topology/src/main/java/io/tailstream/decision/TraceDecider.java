@@ -2,6 +2,7 @@ package io.tailstream.decision;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.opentelemetry.proto.trace.v1.TracesData;
+import io.tailstream.config.TailstreamConfig;
 import io.tailstream.metrics.SamplerMetrics;
 import io.tailstream.rules.CompletionReason;
 import io.tailstream.rules.Decision;
@@ -9,6 +10,7 @@ import io.tailstream.rules.OtlpTraceView;
 import io.tailstream.rules.SpanView;
 import io.tailstream.serdes.avro.TraceDecision;
 import io.tailstream.serdes.otlp.SpanRewriter;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -16,18 +18,51 @@ import java.util.Optional;
  * Decides one complete trace: evaluates the active rules (and the candidate rules, as a dry run)
  * on a read-only view of it, and produces the decision record and, for a kept trace, the output
  * {@code TracesData}, redacted and with every span marked.
+ *
+ * <p>Spans with implausible or skewed timestamps are counted in {@code
+ * tailstream.spans.clock_skew{kind}}; see {@link OtlpTraceView} for the rules.
  */
 public final class TraceDecider {
   private final ActiveRules rules;
   private final SamplerMetrics metrics;
+  private final Duration maxClockSkew;
 
-  public TraceDecider(ActiveRules rules, SamplerMetrics metrics) {
+  /**
+   * @param maxClockSkew how far a span's end may lie from its trace's median end before it is left
+   *     out of the trace's start and duration; see {@link #maxClockSkew(TailstreamConfig.Decision)}
+   */
+  public TraceDecider(ActiveRules rules, SamplerMetrics metrics, Duration maxClockSkew) {
     this.rules = rules;
     this.metrics = metrics;
+    this.maxClockSkew = maxClockSkew;
   }
 
-  /** The outcome of deciding one trace. {@code keptTrace} is null when the trace is dropped. */
-  public record DecidedTrace(Decision decision, byte[] keptTrace, TraceDecision record) {}
+  /** A decider with the default clock-skew bound of 1 hour. */
+  public TraceDecider(ActiveRules rules, SamplerMetrics metrics) {
+    this(rules, metrics, OtlpTraceView.DEFAULT_MAX_CLOCK_SKEW);
+  }
+
+  /**
+   * The clock-skew bound for traces assembled under these timings: 1 hour, or {@code
+   * decision.max-trace-age} plus {@code decision.wait} if that is longer, because the spans of one
+   * decided trace can legitimately end that far apart.
+   */
+  public static Duration maxClockSkew(TailstreamConfig.Decision decision) {
+    Duration assembly = decision.maxTraceAge().plus(decision.idleTimeout());
+    Duration floor = OtlpTraceView.DEFAULT_MAX_CLOCK_SKEW;
+    return assembly.compareTo(floor) > 0 ? assembly : floor;
+  }
+
+  /**
+   * The outcome of deciding one trace.
+   *
+   * @param keptTrace the output {@code TracesData}, or null when the trace is dropped
+   * @param hasRoot whether the trace has a span without a parent
+   * @param endUnixNano the latest end of the spans with trustworthy clocks (start plus duration
+   *     in the decision record); 0 if none
+   */
+  public record DecidedTrace(Decision decision, byte[] keptTrace, TraceDecision record,
+      boolean hasRoot, long endUnixNano) {}
 
   /**
    * Decides a trace.
@@ -48,7 +83,13 @@ public final class TraceDecider {
       throw new IllegalStateException("buffered fragments of trace " + traceIdHex
           + " do not parse as OTLP", e);
     }
-    OtlpTraceView view = OtlpTraceView.of(data, reason);
+    OtlpTraceView view = OtlpTraceView.of(data, reason, maxClockSkew);
+    OtlpTraceView.ClockSkew skew = view.clockSkew();
+    if (skew.total() > 0) {
+      metrics.clockSkew("zero_timestamp", skew.zeroTimestamp());
+      metrics.clockSkew("outlier", skew.outlier());
+      metrics.clockSkew("negative_duration", skew.negativeDuration());
+    }
     ActiveRules.Snapshot snapshot = rules.snapshot();
     Decision decision = snapshot.active().rules().evaluate(view);
     Decision candidate = null;
@@ -80,7 +121,8 @@ public final class TraceDecider {
         .setCandidateDecision(candidate == null ? null : avro(candidate))
         .setCandidateRule(candidate == null ? null : candidate.rule())
         .build();
-    return new DecidedTrace(decision, kept, record);
+    long end = view.startUnixNano() == 0 ? 0 : view.startUnixNano() + view.durationNanos();
+    return new DecidedTrace(decision, kept, record, root.isPresent(), end);
   }
 
   /**

@@ -86,6 +86,59 @@ public final class SamplerMetrics {
         "outcome", kept ? "kept" : "dropped").increment(spans);
   }
 
+  /**
+   * Spans of a trace decided on its own that look like late spans of a trace decided and
+   * forgotten longer than {@code decision.late-span-window} ago: the trace has no root span and
+   * its newest span ended more than the window before it first arrived. Counted as {@code
+   * tailstream.spans.late{outcome="late_unknown"}}.
+   */
+  public void lateUnknownSpans(int spans) {
+    counter("tailstream.spans.late", "Spans that arrived after their trace was decided",
+        "outcome", "late_unknown").increment(spans);
+  }
+
+  /**
+   * A trace decided at once because it exceeded a limit.
+   *
+   * @param limit {@code spans} ({@code limits.max-spans-per-trace}) or {@code bytes} ({@code
+   *     limits.max-trace-bytes})
+   */
+  public void traceOversized(String limit) {
+    counter("tailstream.traces.oversized",
+        "Traces decided at once because they exceeded limits.max-spans-per-trace (limit=spans)"
+            + " or limits.max-trace-bytes (limit=bytes)", "limit", limit).increment();
+  }
+
+  /**
+   * Spans whose timestamps were clamped or left out of their trace's start and end.
+   *
+   * @param kind {@code zero_timestamp}, {@code outlier} or {@code negative_duration}
+   */
+  public void clockSkew(String kind, int spans) {
+    if (spans > 0) {
+      counter("tailstream.spans.clock_skew",
+          "Spans whose timestamps were clamped or left out of their trace's start and duration,"
+              + " by kind", "kind", kind).increment(spans);
+    }
+  }
+
+  /** A sampled record too large for one Kafka record, written as {@code parts} records. */
+  public void sampledRecordSplit(int parts) {
+    counter("tailstream.traces.split",
+        "Kept traces (or batches of late spans) too large for one record, written in parts")
+        .increment();
+    counter("tailstream.traces.split_records",
+        "Records written to the sampled topic for kept traces that were split into parts")
+        .increment(parts);
+  }
+
+  /** A kept span too large for one record on its own, sent to the dead-letter topic. */
+  public void oversizedSpanDeadLettered() {
+    counter("tailstream.spans.oversized",
+        "Kept spans too large for one record of the sampled topic even alone, sent to the"
+            + " dead-letter topic without their attributes, events and links").increment();
+  }
+
   /** A punctuation that reached its bound and left due traces for the next call. */
   public void punctuationBounded() {
     counter("tailstream.traces.buffer_overflow_punctuations",

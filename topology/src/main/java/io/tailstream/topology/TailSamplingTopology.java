@@ -7,6 +7,7 @@ import io.tailstream.decision.ActiveRules;
 import io.tailstream.decision.BudgetShare;
 import io.tailstream.decision.TraceDecider;
 import io.tailstream.emit.Emitted;
+import io.tailstream.emit.SampledRecordSplitter;
 import io.tailstream.ingest.Ingested;
 import io.tailstream.ingest.SpanIngestProcessor;
 import io.tailstream.metrics.SamplerMetrics;
@@ -29,11 +30,16 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  * <pre>
  * spans ──► span-ingest ──┬─► dead letters ───────────────────────────────► topics.dead-letter
  *                         └─► fragments ─► [repartition by trace ID] ─► trace-assembly
+ *                                                                         │
+ *                                                                   sampled-record-split
  *                                                                         ├─► kept traces ─► topics.sampled
- *                                                                         └─► decisions ───► topics.decisions
+ *                                                                         ├─► decisions ───► topics.decisions
+ *                                                                         └─► oversized spans ► topics.dead-letter
  * </pre>
  *
- * The repartition step is skipped when {@code input.partitioned-by-trace-id} is true.
+ * The repartition step is skipped when {@code input.partitioned-by-trace-id} is true. The split
+ * step writes a kept trace larger than the producer's {@code max.request.size} as several records
+ * (see {@link SampledRecordSplitter}).
  */
 public final class TailSamplingTopology implements Supplier<Topology> {
   public static final String SOURCE = "spans-source";
@@ -43,12 +49,15 @@ public final class TailSamplingTopology implements Supplier<Topology> {
   public static final String FRAGMENT_BRANCH = "fragments";
   public static final String REPARTITION = "trace-fragments-by-trace-id";
   public static final String ASSEMBLY = "trace-assembly";
+  public static final String SAMPLED_SPLIT = "sampled-record-split";
   public static final String EMIT_BRANCH_PREFIX = "emit-";
   public static final String SAMPLED_BRANCH = "sampled";
   public static final String DECISION_BRANCH = "decisions";
+  public static final String OVERSIZED_BRANCH = "oversized-spans";
   public static final String DEAD_LETTER_SINK = "dead-letter-sink";
   public static final String SAMPLED_SINK = "sampled-sink";
   public static final String DECISIONS_SINK = "decisions-sink";
+  public static final String OVERSIZED_SINK = "oversized-span-sink";
 
   private final TailstreamConfig config;
   private final ActiveRules rules;
@@ -104,19 +113,28 @@ public final class TailSamplingTopology implements Supplier<Topology> {
           .withName(REPARTITION));
     }
 
-    TraceDecider decider = new TraceDecider(rules, metrics);
+    TraceDecider decider = new TraceDecider(rules, metrics,
+        TraceDecider.maxClockSkew(config.decision()));
+    int maxRequestSize = config.kafka().maxRequestSize();
     Map<String, KStream<String, Emitted>> emitted = fragments
-        .process(() -> new TraceAssemblyProcessor(config, decider, metrics, budgetShare), Named.as(ASSEMBLY),
-            AssemblyStores.FRAGMENTS, AssemblyStores.STATE, AssemblyStores.DEADLINES,
-            AssemblyStores.DECISIONS)
+        .process(() -> new TraceAssemblyProcessor(config, decider, metrics, budgetShare),
+            Named.as(ASSEMBLY), AssemblyStores.FRAGMENTS, AssemblyStores.STATE,
+            AssemblyStores.DEADLINES, AssemblyStores.DECISIONS)
+        .process(() -> new SampledRecordSplitter(maxRequestSize, config.topics().sampled(),
+            metrics), Named.as(SAMPLED_SPLIT))
         .split(Named.as(EMIT_BRANCH_PREFIX))
         .branch((key, value) -> value.isSampled(), Branched.as(SAMPLED_BRANCH))
+        .branch((key, value) -> value.isDeadLetter(), Branched.as(OVERSIZED_BRANCH))
         .defaultBranch(Branched.as(DECISION_BRANCH));
 
     emitted.get(EMIT_BRANCH_PREFIX + SAMPLED_BRANCH)
         .mapValues(Emitted::value, Named.as("sampled-values"))
         .to(config.topics().sampled(),
             Produced.with(Serdes.String(), Serdes.ByteArray()).withName(SAMPLED_SINK));
+    emitted.get(EMIT_BRANCH_PREFIX + OVERSIZED_BRANCH)
+        .mapValues(Emitted::value, Named.as("oversized-span-values"))
+        .to(config.topics().deadLetter(),
+            Produced.with(Serdes.String(), Serdes.ByteArray()).withName(OVERSIZED_SINK));
     emitted.get(EMIT_BRANCH_PREFIX + DECISION_BRANCH)
         .mapValues(Emitted::value, Named.as("decision-values"))
         .to(config.topics().decisions(),

@@ -144,6 +144,65 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void readsSizesWithUnits() throws Exception {
+    TailstreamConfig c = ConfigLoader.load(write(String.join("\n",
+        "limits:",
+        "  max-trace-bytes: 512KiB",
+        "state:",
+        "  rocksdb:",
+        "    memory: 1GB",
+        "")), Map.of());
+    assertThat(c.limits().maxTraceBytes()).isEqualTo(512 * 1024);
+    assertThat(c.state().rocksDbMemoryBytes()).isEqualTo(1L << 30);
+  }
+
+  @Test
+  void defaultsSizeLimitsAndMaxRequestSize() throws Exception {
+    TailstreamConfig c = ConfigLoader.load(write(""), Map.of());
+    assertThat(c.limits().maxTraceBytes()).isEqualTo(8L << 20);
+    assertThat(c.state().rocksDbMemoryBytes()).isEqualTo(128L << 20);
+    assertThat(c.kafka().maxRequestSize()).isEqualTo(1_048_576);
+  }
+
+  @Test
+  void overridesSizesFromTheEnvironment() throws Exception {
+    TailstreamConfig c = ConfigLoader.load(write(""), Map.of(
+        "TAILSTREAM_STATE_ROCKSDB_MEMORY", "64m",
+        "TAILSTREAM_LIMITS_MAX_TRACE_BYTES", "2097152"));
+    assertThat(c.state().rocksDbMemoryBytes()).isEqualTo(64L << 20);
+    assertThat(c.limits().maxTraceBytes()).isEqualTo(2L << 20);
+  }
+
+  @Test
+  void readsTheProducersMaxRequestSizeWithTheProducerPrefixFirst() {
+    assertThat(ConfigLoader.fromMap(Map.of("kafka.properties.max.request.size", "2000000"))
+        .kafka().maxRequestSize()).isEqualTo(2_000_000);
+    assertThat(ConfigLoader.fromMap(Map.of("kafka.properties.max.request.size", "2000000",
+        "kafka.properties.producer.max.request.size", "3000000")).kafka().maxRequestSize())
+        .isEqualTo(3_000_000);
+  }
+
+  @Test
+  void reportsBadSizes() {
+    assertThatThrownBy(() -> ConfigLoader.fromMap(Map.of(
+        "limits.max-trace-bytes", "8 megs",
+        "state.rocksdb.memory", "1MiB",
+        "kafka.properties.max.request.size", "1000",
+        "kafka.properties.producer.max.request.size", "big")))
+        .isInstanceOf(InvalidConfigException.class)
+        .satisfies(e -> assertThat(((InvalidConfigException) e).problems()).containsExactly(
+            "limits.max-trace-bytes was '8 megs' but it must be a size such as 1048576, 512KiB,"
+                + " 64MB or 1GiB",
+            "state.rocksdb.memory was '1MiB' but it must be at least 8MiB",
+            "kafka.properties.producer.max.request.size was 'big' but it must be a whole number"
+                + " of at least 4096",
+            "kafka.properties.max.request.size was '1000' but it must be a whole number of at"
+                + " least 4096"));
+    assertThatThrownBy(() -> ConfigLoader.fromMap(Map.of("limits.max-trace-bytes", "2GiB")))
+        .hasMessageContaining("limits.max-trace-bytes was '2GiB' but it must be at most 1GiB");
+  }
+
+  @Test
   void rejectsMaxTraceAgeShorterThanWait() {
     assertThatThrownBy(() -> ConfigLoader.fromMap(Map.of("decision.wait", "10m")))
         .hasMessageContaining(

@@ -201,6 +201,8 @@ class TailSamplingTopologyTest {
     assertThat(spansOf(sampled.readValue())).hasSize(1);
     assertThat(registry.get("tailstream.spans.late").tag("outcome", "kept").counter().count())
         .isEqualTo(1.0);
+    assertThat(registry.get("tailstream.traces.oversized").tag("limit", "spans").counter()
+        .count()).isEqualTo(1.0);
   }
 
   @Test

@@ -48,6 +48,20 @@ public final class TestTraces {
       this.traceId = traceId;
     }
 
+    /** Moves the start of spans added from now on (default 2023-11-14T22:13:20Z). */
+    public TraceBuilder startingAt(long startUnixNano) {
+      this.start = startUnixNano;
+      return this;
+    }
+
+    /** A child of the root (or an orphan) with explicit start and end; either may be 0. */
+    public TraceBuilder spanAt(String service, String name, long startUnixNano, long endUnixNano) {
+      byte[] parent = rootId != null ? rootId : spanId(0xfff);
+      spans.add(Map.entry(service, span(spanId(nextSpanId++), parent, name,
+          Span.SpanKind.SPAN_KIND_INTERNAL, startUnixNano, endUnixNano, false)));
+      return this;
+    }
+
     public TraceBuilder root(String service, String name, Object... attributes) {
       rootId = spanId(nextSpanId++);
       spans.add(Map.entry(service, span(rootId, null, name, Span.SpanKind.SPAN_KIND_SERVER,
