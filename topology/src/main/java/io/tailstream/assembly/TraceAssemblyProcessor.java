@@ -74,6 +74,8 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
   private DecisionCache decisions;
   /** When this task started here; traces buffered before it get a full wait after it. */
   private long startedAtMs;
+  private InputLag inputLag;
+  private String taskId;
 
   public TraceAssemblyProcessor(TailstreamConfig config, TraceDecider decider,
       SamplerMetrics metrics, BudgetShare budgetShare) {
@@ -104,6 +106,8 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
     WindowStore<Bytes, byte[]> decisionStore = context.getStateStore(AssemblyStores.DECISIONS);
     this.decisions = new DecisionCache(decisionStore, lateSpanWindow);
     this.startedAtMs = context.currentSystemTimeMs();
+    this.inputLag = new InputLag(waitMs, maxAgeMs);
+    this.taskId = context.taskId().toString();
     context.schedule(punctuationInterval, PunctuationType.WALL_CLOCK_TIME, this::decideDue);
     budgetShare.taskStarted();
   }
@@ -111,11 +115,13 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
   @Override
   public void close() {
     budgetShare.taskStopped();
+    metrics.inputLag(taskId, -1);
   }
 
   @Override
   public void process(Record<Bytes, byte[]> record) {
     long now = context.currentSystemTimeMs();
+    inputLag.observe(record.timestamp(), now);
     byte[] traceId = record.key().get();
     BufferedFragment fragment = BufferedFragment.decode(record.value());
     byte[] stateBytes = states.get(record.key());
@@ -141,7 +147,7 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
       decide(traceId, appended, CompletionReason.SPAN_LIMIT, now);
       return;
     }
-    long deadline = deadlineOf(appended);
+    long deadline = deadlineOf(appended, now);
     if (deadline != state.deadlineMs()) {
       if (state.deadlineMs() != Long.MAX_VALUE) {
         deadlines.delete(StoreKeys.deadline(state.deadlineMs(), traceId));
@@ -151,10 +157,13 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
     states.put(record.key(), appended.withDeadline(deadline).encode());
   }
 
-  private long deadlineOf(TraceBufferState s) {
-    long deadline = Math.min(s.lastArrivalMs() + waitMs, s.firstArrivalMs() + maxAgeMs);
+  private long deadlineOf(TraceBufferState s, long now) {
+    // While the task reads behind its producers, the rest of a trace may still be in another
+    // partition's backlog: stretch the idle and root timers by the lag. Max age stays a bound.
+    long lag = inputLag.estimateMs(now);
+    long deadline = Math.min(s.lastArrivalMs() + waitMs + lag, s.firstArrivalMs() + maxAgeMs);
     if (s.rootSeen()) {
-      deadline = Math.min(deadline, s.rootArrivalMs() + rootGraceMs);
+      deadline = Math.min(deadline, s.rootArrivalMs() + rootGraceMs + lag);
     }
     if (s.firstArrivalMs() < startedAtMs) {
       // Downtime is not idle time: after a restart or a task move, the rest of a buffered
@@ -177,6 +186,7 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
 
   /** The wall-clock punctuation: decides every trace whose deadline has passed, up to a bound. */
   void decideDue(long now) {
+    metrics.inputLag(taskId, inputLag.estimateMs(now));
     List<Bytes> due = new ArrayList<>();
     boolean more = false;
     // Collect first, then mutate: writing to a store while iterating it is not safe with caching.
@@ -205,9 +215,10 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
       if (state.deadlineMs() != StoreKeys.deadlineOf(indexKey)) {
         continue; // stale index entry; the current one is still in the index
       }
-      long deadline = deadlineOf(state);
+      long deadline = deadlineOf(state, now);
       if (deadline > now) {
-        // Restored from before this task started: wait for the backlog first.
+        // Restored from before this task started, or the task reads behind its producers:
+        // wait for the backlog first.
         deadlines.put(StoreKeys.deadline(deadline, traceId), new byte[0]);
         states.put(Bytes.wrap(traceId), state.withDeadline(deadline).encode());
         continue;

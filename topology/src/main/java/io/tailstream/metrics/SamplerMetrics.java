@@ -25,6 +25,7 @@ public final class SamplerMetrics {
   private final Timer traceAge;
   private final DistributionSummary spansPerTrace;
   private final Map<String, Counter> cache = new ConcurrentHashMap<>();
+  private final Map<String, Long> inputLags = new ConcurrentHashMap<>();
   private Gauge activeInfo;
   private Gauge candidateInfo;
 
@@ -49,6 +50,12 @@ public final class SamplerMetrics {
         .register(registry);
     this.spansPerTrace = DistributionSummary.builder("tailstream.trace.spans")
         .description("Spans per decided trace")
+        .register(registry);
+    Gauge.builder("tailstream.input.lag", inputLags,
+            lags -> lags.values().stream().mapToLong(Long::longValue).max().orElse(0) / 1000.0)
+        .description("How far behind its producers the assembly reads input (now minus record"
+            + " timestamp, recent maximum); the idle and root timers stretch by it")
+        .baseUnit("seconds")
         .register(registry);
   }
 
@@ -234,6 +241,19 @@ public final class SamplerMetrics {
       candidateInfo = next;
     } else {
       activeInfo = next;
+    }
+  }
+
+  /**
+   * How far behind its producers an assembly task reads, as it stretches the idle and root
+   * timers; a negative value removes the task (it stopped here). Published as the gauge {@code
+   * tailstream.input.lag}, the largest over this process's tasks.
+   */
+  public void inputLag(String task, long lagMs) {
+    if (lagMs < 0) {
+      inputLags.remove(task);
+    } else {
+      inputLags.put(task, lagMs);
     }
   }
 

@@ -74,19 +74,21 @@ class RateRulesInTopologyTest {
       TestOutputTopic<String, byte[]> decisions = driver.createOutputTopic(
           config.topics().decisions(), new StringDeserializer(), new ByteArrayDeserializer());
       Random random = new Random(42);
+      Instant now = T0;
       // Per simulated second: 50 checkout traces, 100 of one hot endpoint, 10 of a warm one,
       // and one rare trace every other second; sent in ten slices of 100 ms.
       for (int second = 0; second < SECONDS + 3; second++) {
         for (int slice = 0; slice < 10; slice++) {
           if (second < SECONDS) {
-            send(spans, random, "checkout", "POST /pay", 5);
-            send(spans, random, "catalog", "GET /hot", 10);
-            send(spans, random, "catalog", "GET /warm", 1);
+            send(spans, now, random, "checkout", "POST /pay", 5);
+            send(spans, now, random, "catalog", "GET /hot", 10);
+            send(spans, now, random, "catalog", "GET /warm", 1);
             if (second % 2 == 0 && slice == 0) {
-              send(spans, random, "catalog", "GET /rare", 1);
+              send(spans, now, random, "catalog", "GET /rare", 1);
             }
           }
           driver.advanceWallClockTime(Duration.ofMillis(100));
+          now = now.plusMillis(100);
           nanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(100));
         }
         for (byte[] value : decisions.readValuesToList()) {
@@ -116,13 +118,13 @@ class RateRulesInTopologyTest {
     assertThat(rateSum.get("GET /rare")).isEqualTo(SECONDS / 2.0);
   }
 
-  static void send(TestInputTopic<byte[], byte[]> spans, Random random, String service,
-      String name, int count) {
+  static void send(TestInputTopic<byte[], byte[]> spans, Instant now, Random random,
+      String service, String name, int count) {
     for (int i = 0; i < count; i++) {
       byte[] id = new byte[16];
       random.nextBytes(id);
       spans.pipeInput(null, TestTraces.trace(HexFormat.of().formatHex(id)).root(service, name)
-          .child(service, "db").build());
+          .child(service, "db").build(), now);
     }
   }
 }

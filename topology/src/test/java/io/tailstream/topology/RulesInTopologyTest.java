@@ -109,6 +109,18 @@ class RulesInTopologyTest {
     }
   }
 
+  /** The driver's wall clock; records are stamped with it, as a producer keeping up would. */
+  Instant now = T0;
+
+  void send(byte[] value) {
+    spans.pipeInput(null, value, now);
+  }
+
+  void advance(Duration d) {
+    driver.advanceWallClockTime(d);
+    now = now.plus(d);
+  }
+
   Path write(String name, String yaml) throws Exception {
     return Files.writeString(dir.resolve(name), yaml);
   }
@@ -128,12 +140,12 @@ class RulesInTopologyTest {
   void aSwappedRuleSetDecidesTheNextTraceAndItsHashIsInTheRecord() throws Exception {
     start(ERRORS_THEN_DROP);
     String first = rules.active().hash();
-    spans.pipeInput(null, TestTraces.trace(TRACE_A).root("checkout", "POST /pay").build());
-    driver.advanceWallClockTime(Duration.ofSeconds(3));
+    send(TestTraces.trace(TRACE_A).root("checkout", "POST /pay").build());
+    advance(Duration.ofSeconds(3));
 
     rules.swap(loader.load(write("rules.yaml", KEEP_CHECKOUT)));
-    spans.pipeInput(null, TestTraces.trace(TRACE_B).root("checkout", "POST /pay").build());
-    driver.advanceWallClockTime(Duration.ofSeconds(3));
+    send(TestTraces.trace(TRACE_B).root("checkout", "POST /pay").build());
+    advance(Duration.ofSeconds(3));
 
     List<TraceDecision> d = decisions();
     assertThat(d).extracting(TraceDecision::getRule).containsExactly("default", "checkout");
@@ -147,10 +159,10 @@ class RulesInTopologyTest {
     start(ERRORS_THEN_DROP);
     rules.swapCandidate(loader.load(write("candidate.yaml", KEEP_CHECKOUT)));
 
-    spans.pipeInput(null, TestTraces.trace(TRACE_A).root("checkout", "POST /pay").build());
-    spans.pipeInput(null, TestTraces.trace(TRACE_B).root("cart", "GET /cart")
+    send(TestTraces.trace(TRACE_A).root("checkout", "POST /pay").build());
+    send(TestTraces.trace(TRACE_B).root("cart", "GET /cart")
         .errorChild("db", "SELECT").build());
-    driver.advanceWallClockTime(Duration.ofSeconds(3));
+    advance(Duration.ofSeconds(3));
 
     Map<String, TraceDecision> byTrace = new java.util.HashMap<>();
     decisions().forEach(d -> byTrace.put(d.getTraceId(), d));
@@ -173,12 +185,12 @@ class RulesInTopologyTest {
   @Test
   void countsMatchesDecisionsAndKeptSpansPerRule() throws Exception {
     start(ERRORS_THEN_DROP);
-    spans.pipeInput(null, TestTraces.trace(TRACE_A).root("checkout", "POST /pay").build());
-    spans.pipeInput(null, TestTraces.trace(TRACE_B).root("cart", "GET /cart")
+    send(TestTraces.trace(TRACE_A).root("checkout", "POST /pay").build());
+    send(TestTraces.trace(TRACE_B).root("cart", "GET /cart")
         .errorChild("db", "SELECT").build());
-    driver.advanceWallClockTime(Duration.ofSeconds(3));
+    advance(Duration.ofSeconds(3));
     // A late span of the kept trace counts as kept by its rule too.
-    spans.pipeInput(null, TestTraces.trace(TRACE_B).child("db", "SELECT 2").build());
+    send(TestTraces.trace(TRACE_B).child("db", "SELECT 2").build());
 
     assertThat(count("tailstream.rules.matched", "rule", "errors")).isEqualTo(1);
     assertThat(count("tailstream.rules.matched", "rule", "default")).isEqualTo(1);
@@ -193,12 +205,12 @@ class RulesInTopologyTest {
   @Test
   void redactsKeptTracesAndTheirLateSpansBeforeTheyAreWritten() throws Exception {
     start(REDACTING);
-    spans.pipeInput(null, TestTraces.trace(TRACE_A)
+    send(TestTraces.trace(TRACE_A)
         .root("checkout", "POST /pay", "user.email", "alice@example.com",
             "http.request.header.authorization", "Bearer s3cr3t", "http.route", "/pay")
         .build());
-    driver.advanceWallClockTime(Duration.ofSeconds(3));
-    spans.pipeInput(null, TestTraces.trace(TRACE_A)
+    advance(Duration.ofSeconds(3));
+    send(TestTraces.trace(TRACE_A)
         .child("payments", "charge", "user.email", "alice@example.com").build());
 
     List<byte[]> written = new ArrayList<>(sampled.readValuesToList());

@@ -106,12 +106,16 @@ class TailSamplingTopologyTest {
     }
   }
 
+  /** The driver's wall clock; records are stamped with it, as a producer keeping up would. */
+  Instant now = T0;
+
   void send(byte[] value) {
-    spans.pipeInput(null, value);
+    spans.pipeInput(null, value, now);
   }
 
   void advance(Duration d) {
     driver.advanceWallClockTime(d);
+    now = now.plus(d);
   }
 
   List<TraceDecision> decisions() {
@@ -149,6 +153,35 @@ class TailSamplingTopologyTest {
     assertThat(d.get(0).getTraceId()).isEqualTo(ERROR_TRACE);
     assertThat(d.get(0).getCompletionReason()).isEqualTo(CompletionReason.IDLE);
     assertThat(d.get(0).getRootService()).isEmpty();
+  }
+
+  /**
+   * After a crash or an outage the input partitions catch up at different speeds, so the spans
+   * of one trace can arrive further apart than decision.wait. Records read behind their producers
+   * stretch the idle timer by that lag.
+   */
+  @Test
+  void stretchesTheIdleTimerByTheLagOfTheInput() throws Exception {
+    start();
+    advance(Duration.ofSeconds(20));
+    // Produced 5 s ago: the task reads 5 s behind, so another partition may be further back.
+    spans.pipeInput(null, TestTraces.trace(ERROR_TRACE).errorChild("cart", "GET /cart").build(),
+        now.minusSeconds(5));
+    advance(Duration.ofSeconds(11));
+    assertThat(decisions.isEmpty()).as("decided within decision.wait despite the lag").isTrue();
+    advance(Duration.ofSeconds(5));
+    assertThat(decisions()).extracting(TraceDecision::getTraceId).containsExactly(ERROR_TRACE);
+    assertThat(registry.get("tailstream.input.lag").gauge().value()).isEqualTo(5.0);
+  }
+
+  @Test
+  void ignoresALagLongerThanTheMaxTraceAgeAsAProducerClockBehind() throws Exception {
+    start();
+    advance(Duration.ofSeconds(20));
+    spans.pipeInput(null, TestTraces.trace(ERROR_TRACE).errorChild("cart", "GET /cart").build(),
+        now.minus(Duration.ofHours(3)));
+    advance(Duration.ofSeconds(11));
+    assertThat(decisions()).extracting(TraceDecision::getTraceId).containsExactly(ERROR_TRACE);
   }
 
   @Test

@@ -22,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -93,12 +94,16 @@ class TraceLimitsTopologyTest {
     }
   }
 
+  /** The driver's wall clock; records are stamped with it, as a producer keeping up would. */
+  Instant now = TailSamplingTopologyTest.T0;
+
   void send(byte[] value) {
-    spans.pipeInput(null, value);
+    spans.pipeInput(null, value, now);
   }
 
   void advance(Duration d) {
     driver.advanceWallClockTime(d);
+    now = now.plus(d);
   }
 
   List<TraceDecision> decisions() {
