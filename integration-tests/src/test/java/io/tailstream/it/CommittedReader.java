@@ -22,6 +22,7 @@ final class CommittedReader implements AutoCloseable {
 
   CommittedReader(EmbeddedKafka kafka, String topic) {
     Properties p = new Properties();
+    p.putAll(kafka.clientProperties());
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
     p.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID());
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

@@ -61,6 +61,7 @@ final class Pipelines {
   /** Sends records with null keys, round-robin over the partitions. */
   static void produce(EmbeddedKafka kafka, TailstreamConfig config, List<byte[]> records) {
     Properties p = new Properties();
+    p.putAll(kafka.clientProperties());
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     try (KafkaProducer<byte[], byte[]> producer =

@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tailstream.config.EffectiveConfig;
 import io.tailstream.config.TailstreamConfig;
 import io.tailstream.decision.ActiveRules;
 import io.tailstream.decision.BudgetShare;
@@ -132,6 +133,7 @@ public final class SamplerApp implements AutoCloseable {
    */
   public static SamplerApp start(TailstreamConfig config)
       throws IOException, RuleValidationException, InterruptedException {
+    LOG.info("Effective configuration (secrets masked):{}", EffectiveConfig.describe(config));
     int partitions = TopicCheck.partitions(config, config.topics().spans());
     SamplerApp app = new SamplerApp(config, partitions);
     app.streams.start();

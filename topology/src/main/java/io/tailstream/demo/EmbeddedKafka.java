@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
@@ -16,10 +17,16 @@ import org.apache.kafka.common.test.TestKitNodes;
  * {@code tailstream demo} and by the integration tests; not for production.
  */
 public final class EmbeddedKafka implements AutoCloseable {
-  private final KafkaClusterTestKit cluster;
+  /** The test kit's SASL/PLAIN super user. */
+  static final String SASL_USER = "plain-admin";
+  static final String SASL_PASSWORD = "plain-admin-secret";
 
-  private EmbeddedKafka(KafkaClusterTestKit cluster) {
+  private final KafkaClusterTestKit cluster;
+  private final boolean sasl;
+
+  private EmbeddedKafka(KafkaClusterTestKit cluster, boolean sasl) {
     this.cluster = cluster;
+    this.sasl = sasl;
   }
 
   /**
@@ -30,12 +37,27 @@ public final class EmbeddedKafka implements AutoCloseable {
    *     message.max.bytes}
    */
   public static EmbeddedKafka start(Map<String, String> brokerProperties) throws Exception {
-    KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(
-        new TestKitNodes.Builder()
-            .setCombined(true)
-            .setNumBrokerNodes(1)
-            .setNumControllerNodes(1)
-            .build())
+    return start(brokerProperties, false);
+  }
+
+  /**
+   * Starts a broker whose client listener requires SASL/PLAIN; clients authenticate with {@link
+   * #clientProperties()}.
+   */
+  public static EmbeddedKafka startWithSasl() throws Exception {
+    return start(Map.of(), true);
+  }
+
+  private static EmbeddedKafka start(Map<String, String> brokerProperties, boolean sasl)
+      throws Exception {
+    TestKitNodes.Builder nodes = new TestKitNodes.Builder()
+        .setCombined(true)
+        .setNumBrokerNodes(1)
+        .setNumControllerNodes(1);
+    if (sasl) {
+      nodes.setBrokerSecurityProtocol(SecurityProtocol.SASL_PLAINTEXT);
+    }
+    KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes.build())
         .setConfigProp("transaction.state.log.replication.factor", "1")
         .setConfigProp("transaction.state.log.min.isr", "1")
         .setConfigProp("offsets.topic.replication.factor", "1")
@@ -48,10 +70,10 @@ public final class EmbeddedKafka implements AutoCloseable {
       cluster.startup();
       cluster.waitForReadyBrokers();
     } catch (Exception e) {
-      new EmbeddedKafka(cluster).close();
+      new EmbeddedKafka(cluster, sasl).close();
       throw e;
     }
-    return new EmbeddedKafka(cluster);
+    return new EmbeddedKafka(cluster, sasl);
   }
 
   public static EmbeddedKafka start() throws Exception {
@@ -60,6 +82,18 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   public String bootstrapServers() {
     return cluster.bootstrapServers();
+  }
+
+  /** What a client needs besides the bootstrap servers: SASL settings, or nothing. */
+  public Map<String, String> clientProperties() {
+    if (!sasl) {
+      return Map.of();
+    }
+    return Map.of(
+        "security.protocol", "SASL_PLAINTEXT",
+        "sasl.mechanism", "PLAIN",
+        "sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required"
+            + " username=\"" + SASL_USER + "\" password=\"" + SASL_PASSWORD + "\";");
   }
 
   /** Creates topics with the given partition count and waits until they exist. */
