@@ -135,7 +135,16 @@ class CrashRecoveryTest {
 
   /** The config file the sampler process reads: the same topics and rules as {@code config}. */
   static Path writeConfig(TailstreamConfig config, int httpPort) throws Exception {
+    return writeConfig(config, httpPort, Map.of());
+  }
+
+  /** As above, with further Kafka client properties (values written single-quoted). */
+  static Path writeConfig(TailstreamConfig config, int httpPort,
+      Map<String, String> kafkaProperties) throws Exception {
     Path file = config.rules().file().resolveSibling("tailstream.yaml");
+    StringBuilder extra = new StringBuilder();
+    kafkaProperties.forEach((k, v) -> extra.append("    ").append(k).append(": '")
+        .append(v.replace("'", "''")).append("'\n"));
     Files.writeString(file, String.join("\n",
         "application-id: " + config.applicationId(),
         "kafka:",
@@ -145,6 +154,7 @@ class CrashRecoveryTest {
         // Static membership, as the Helm chart sets it from the pod name: a restarted instance
         // takes its partitions back at once instead of after the session timeout.
         "    group.instance.id: " + config.applicationId() + "-0",
+        extra.toString().stripTrailing(),
         "topics:",
         "  spans: " + config.topics().spans(),
         "  sampled: " + config.topics().sampled(),

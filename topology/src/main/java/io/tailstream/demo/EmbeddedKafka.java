@@ -55,7 +55,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         .setNumBrokerNodes(1)
         .setNumControllerNodes(1);
     if (sasl) {
-      nodes.setBrokerSecurityProtocol(SecurityProtocol.SASL_PLAINTEXT);
+      nodes.setBrokerSecurityProtocol(SecurityProtocol.SASL_PLAINTEXT)
+          .setControllerSecurityProtocol(SecurityProtocol.SASL_PLAINTEXT);
     }
     KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes.build())
         .setConfigProp("transaction.state.log.replication.factor", "1")
