@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.opentelemetry.proto.trace.v1.TracesData;
 import io.tailstream.app.SamplerApp;
-import io.tailstream.config.ConfigLoader;
 import io.tailstream.config.TailstreamConfig;
 import io.tailstream.demo.EmbeddedKafka;
 import io.tailstream.serdes.avro.TraceDecision;
@@ -167,19 +166,8 @@ class EndToEndSamplingTest {
       }
       // A new instance with an empty state directory must restore the buffers from the
       // changelogs and carry on.
-      TailstreamConfig second = ConfigLoader.fromMap(Map.ofEntries(
-          Map.entry("application-id", first.applicationId()),
-          Map.entry("kafka.bootstrap-servers", kafka.bootstrapServers()),
-          Map.entry("topics.spans", first.topics().spans()),
-          Map.entry("topics.sampled", first.topics().sampled()),
-          Map.entry("topics.decisions", first.topics().decisions()),
-          Map.entry("topics.dead-letter", first.topics().deadLetter()),
-          Map.entry("decision.wait", "10s"),
-          Map.entry("decision.root-grace", "10s"),
-          Map.entry("rules.file", first.rules().file().toString()),
-          Map.entry("state.dir", dir.resolve("state-second").toString()),
-          Map.entry("http.host", "127.0.0.1"),
-          Map.entry("http.port", "0")));
+      TailstreamConfig second =
+          Pipelines.sameApp(kafka, first, dir.resolve("state-second"), Map.of());
       try (SamplerApp app = SamplerApp.start(second)) {
         produce(second, secondHalf);
         decisions.pollUntil(() -> decisions.records.size() >= traces.size(),

@@ -58,6 +58,30 @@ final class Pipelines {
     return config;
   }
 
+  /**
+   * Another instance of the same sampler: the same application id, topics, rules and timing,
+   * with its own state directory and HTTP port, and {@code extra} keys on top.
+   */
+  static TailstreamConfig sameApp(EmbeddedKafka kafka, TailstreamConfig config, Path stateDir,
+      Map<String, String> extra) {
+    Map<String, String> settings = new java.util.HashMap<>(Map.ofEntries(
+        Map.entry("application-id", config.applicationId()),
+        Map.entry("kafka.bootstrap-servers", kafka.bootstrapServers()),
+        Map.entry("topics.spans", config.topics().spans()),
+        Map.entry("topics.sampled", config.topics().sampled()),
+        Map.entry("topics.decisions", config.topics().decisions()),
+        Map.entry("topics.dead-letter", config.topics().deadLetter()),
+        Map.entry("decision.wait", config.decision().idleTimeout().toMillis() + "ms"),
+        Map.entry("decision.root-grace", config.decision().rootGrace().toMillis() + "ms"),
+        Map.entry("rules.file", config.rules().file().toString()),
+        Map.entry("state.dir", stateDir.toString()),
+        Map.entry("http.host", "127.0.0.1"),
+        Map.entry("http.port", "0")));
+    config.kafka().properties().forEach((k, v) -> settings.put("kafka.properties." + k, v));
+    settings.putAll(extra);
+    return ConfigLoader.fromMap(settings);
+  }
+
   /** Sends records with null keys, round-robin over the partitions. */
   static void produce(EmbeddedKafka kafka, TailstreamConfig config, List<byte[]> records) {
     Properties p = new Properties();

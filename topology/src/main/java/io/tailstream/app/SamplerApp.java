@@ -81,6 +81,7 @@ public final class SamplerApp implements AutoCloseable {
     Topology topology = new TailSamplingTopology(config, rules, metrics, share).get();
     LOG.debug("Topology:\n{}", topology.describe());
     this.streams = new KafkaStreams(topology, StreamsSettings.of(config));
+    streams.setGlobalStateRestoreListener(new RestoreProgress(registry));
     streams.setStateListener((newState, oldState) -> {
       LOG.info("Kafka Streams state {} -> {}", oldState, newState);
       if (newState == KafkaStreams.State.ERROR || newState == KafkaStreams.State.NOT_RUNNING) {

@@ -11,6 +11,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
+import org.apache.kafka.server.common.MetadataVersion;
 
 /**
  * A single-node KRaft broker in this JVM, on an ephemeral port of the loopback interface. Used by
@@ -51,6 +52,9 @@ public final class EmbeddedKafka implements AutoCloseable {
   private static EmbeddedKafka start(Map<String, String> brokerProperties, boolean sasl)
       throws Exception {
     TestKitNodes.Builder nodes = new TestKitNodes.Builder()
+        // The test kit otherwise bootstraps the newest metadata version, features still in
+        // development included; run what a production broker of this release runs.
+        .setBootstrapMetadataVersion(MetadataVersion.LATEST_PRODUCTION)
         .setCombined(true)
         .setNumBrokerNodes(1)
         .setNumControllerNodes(1);
