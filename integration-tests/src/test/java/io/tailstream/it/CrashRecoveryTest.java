@@ -135,13 +135,23 @@ class CrashRecoveryTest {
 
   /** The config file the sampler process reads: the same topics and rules as {@code config}. */
   static Path writeConfig(TailstreamConfig config, int httpPort) throws Exception {
-    return writeConfig(config, httpPort, Map.of());
+    return writeConfig(config, httpPort, Map.of(), 0);
   }
 
   /** As above, with further Kafka client properties (values written single-quoted). */
   static Path writeConfig(TailstreamConfig config, int httpPort,
       Map<String, String> kafkaProperties) throws Exception {
-    Path file = config.rules().file().resolveSibling("tailstream.yaml");
+    return writeConfig(config, httpPort, kafkaProperties, 0);
+  }
+
+  /**
+   * The config file of instance {@code instance} of the sampler: its own file, state directory,
+   * HTTP port and static member id ({@code group.instance.id}, as the Helm chart derives it from
+   * the pod name), and the topics, rules and timing of {@code config}.
+   */
+  static Path writeConfig(TailstreamConfig config, int httpPort,
+      Map<String, String> kafkaProperties, int instance) throws Exception {
+    Path file = config.rules().file().resolveSibling("tailstream-" + instance + ".yaml");
     StringBuilder extra = new StringBuilder();
     kafkaProperties.forEach((k, v) -> extra.append("    ").append(k).append(": '")
         .append(v.replace("'", "''")).append("'\n"));
@@ -151,9 +161,9 @@ class CrashRecoveryTest {
         "  bootstrap-servers: " + config.kafka().bootstrapServers(),
         "  properties:",
         "    commit.interval.ms: 200",
-        // Static membership, as the Helm chart sets it from the pod name: a restarted instance
-        // takes its partitions back at once instead of after the session timeout.
-        "    group.instance.id: " + config.applicationId() + "-0",
+        // Static membership: a restarted instance takes its partitions back at once instead of
+        // after the session timeout.
+        "    group.instance.id: " + config.applicationId() + "-" + instance,
         extra.toString().stripTrailing(),
         "topics:",
         "  spans: " + config.topics().spans(),
@@ -166,7 +176,7 @@ class CrashRecoveryTest {
         "rules:",
         "  file: " + config.rules().file(),
         "state:",
-        "  dir: " + config.state().dir(),
+        "  dir: " + config.state().dir() + (instance == 0 ? "" : "-" + instance),
         "http:",
         "  host: 127.0.0.1",
         "  port: " + httpPort,

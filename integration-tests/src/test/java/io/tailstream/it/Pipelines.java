@@ -32,6 +32,12 @@ final class Pipelines {
   /** As above, with further config keys. */
   static TailstreamConfig config(EmbeddedKafka kafka, Path dir, String name, Path stateDir,
       String wait, Map<String, String> extra) throws Exception {
+    return config(kafka, dir, name, stateDir, wait, extra, PARTITIONS);
+  }
+
+  /** As above, with {@code partitions} partitions in every topic. */
+  static TailstreamConfig config(EmbeddedKafka kafka, Path dir, String name, Path stateDir,
+      String wait, Map<String, String> extra, int partitions) throws Exception {
     String suffix = name + "-" + UUID.randomUUID().toString().substring(0, 8);
     Path rules = dir.resolve("rules.yaml");
     if (!Files.exists(rules)) {
@@ -53,7 +59,7 @@ final class Pipelines {
         Map.entry("kafka.properties.commit.interval.ms", "200")));
     settings.putAll(extra);
     TailstreamConfig config = ConfigLoader.fromMap(settings);
-    kafka.createTopics(PARTITIONS, config.topics().spans(), config.topics().sampled(),
+    kafka.createTopics(partitions, config.topics().spans(), config.topics().sampled(),
         config.topics().decisions(), config.topics().deadLetter());
     return config;
   }
@@ -82,7 +88,27 @@ final class Pipelines {
     return ConfigLoader.fromMap(settings);
   }
 
-  /** Sends records with null keys, round-robin over the partitions. */
+  /**
+   * Sends one record per trace, keyed by the trace ID, so that every span of a trace lands on
+   * one partition, as the Collector's kafka exporter does with {@code partition_traces_by_id}.
+   */
+  static void produceByTraceId(EmbeddedKafka kafka, TailstreamConfig config,
+      List<GeneratedTraces.Trace> traces) {
+    Properties p = new Properties();
+    p.putAll(kafka.clientProperties());
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+      for (GeneratedTraces.Trace t : traces) {
+        producer.send(new ProducerRecord<>(config.topics().spans(),
+            java.util.HexFormat.of().parseHex(t.id()), GeneratedTraces.request(t.spans())));
+      }
+      producer.flush();
+    }
+  }
+
+  /** Sends records with null keys, round-robin over the topic's partitions. */
   static void produce(EmbeddedKafka kafka, TailstreamConfig config, List<byte[]> records) {
     Properties p = new Properties();
     p.putAll(kafka.clientProperties());
@@ -90,8 +116,9 @@ final class Pipelines {
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     try (KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+      int partitions = producer.partitionsFor(config.topics().spans()).size();
       for (int i = 0; i < records.size(); i++) {
-        producer.send(new ProducerRecord<>(config.topics().spans(), i % PARTITIONS, null,
+        producer.send(new ProducerRecord<>(config.topics().spans(), i % partitions, null,
             records.get(i)));
       }
       producer.flush();

@@ -51,7 +51,6 @@ public final class SamplerApp implements AutoCloseable {
   private final AdminServer http;
   private final BrokerProbe brokers;
   private final CountDownLatch stopped = new CountDownLatch(1);
-  private final boolean staticMember;
 
   private SamplerApp(TailstreamConfig config, int inputPartitions)
       throws IOException, RuleValidationException {
@@ -62,7 +61,6 @@ public final class SamplerApp implements AutoCloseable {
     new ClassLoaderMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
     this.metrics = new SamplerMetrics(registry);
-    this.staticMember = config.kafka().properties().containsKey("group.instance.id");
     BudgetShare share = new BudgetShare(inputPartitions);
     TailstreamConfig.Rules rulesConfig = config.rules();
     RulesLoader loader = new RulesLoader(
@@ -185,14 +183,11 @@ public final class SamplerApp implements AutoCloseable {
     reloader.close();
     http.close();
     brokers.close();
-    // A dynamic member leaves the group, so that its partitions move to the other instances at
-    // once instead of after the session timeout. A static member (group.instance.id) stays: it
-    // is expected back under the same id, as a restarted pod is, and then takes its partitions
-    // back without a rebalance; if it does not come back, they move after session.timeout.ms.
+    // Leave the group, static member or not, so that the partitions move to the other instances
+    // at once. A static member that stayed would hold its partitions until session.timeout.ms,
+    // and traces whose spans are split over partitions would wait on them, or be decided early.
     boolean clean = streams.close(CloseOptions.timeout(CLOSE_TIMEOUT)
-        .withGroupMembershipOperation(staticMember
-            ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP
-            : CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+        .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
     if (!clean) {
       LOG.warn("Kafka Streams did not shut down within {}", CLOSE_TIMEOUT);
     }

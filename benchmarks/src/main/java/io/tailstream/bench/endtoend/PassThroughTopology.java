@@ -1,0 +1,43 @@
+package io.tailstream.bench.endtoend;
+
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+
+/**
+ * The baseline: reads every input record and writes it unchanged (key, value and headers) to
+ * another topic. Run with the sampler's own Kafka Streams settings, it is the most a Kafka
+ * Streams application can move on this broker and machine.
+ */
+final class PassThroughTopology implements Supplier<Topology> {
+  static final String SOURCE = "pass-through-source";
+  static final String COUNT = "pass-through-count";
+  static final String SINK = "pass-through-sink";
+
+  private final String input;
+  private final String output;
+  private final AtomicLong records;
+
+  /**
+   * @param records counts the records read, so that the benchmark sees when work starts
+   */
+  PassThroughTopology(String input, String output, AtomicLong records) {
+    this.input = input;
+    this.output = output;
+    this.records = records;
+  }
+
+  @Override
+  public Topology get() {
+    StreamsBuilder builder = new StreamsBuilder();
+    builder.stream(input, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(SOURCE))
+        .peek((key, value) -> records.incrementAndGet(), Named.as(COUNT))
+        .to(output, Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(SINK));
+    return builder.build();
+  }
+}
