@@ -109,6 +109,8 @@ class RulesWorkflowTest {
         CommittedReader sampled = new CommittedReader(kafka, config.topics().sampled());
         CommittedReader deadLetters = new CommittedReader(kafka, config.topics().deadLetter())) {
       String base = "http://127.0.0.1:" + app.httpPort();
+      // Load starts once the sampler runs, as the phases below are timed against it.
+      BrokerRestartTest.awaitStatus(base + "/readyz", 200, Duration.ofSeconds(60));
       String firstHash = JSON.readTree(get(base + "/rules")).get("hash").asText();
       assertThat(get(base + "/rules/candidate/diff")).contains("no candidate");
 
@@ -118,8 +120,14 @@ class RulesWorkflowTest {
 
       Files.writeString(candidateFile, CANDIDATE);
       produceOver(config, batches.subList(phase, 2 * phase), Duration.ofSeconds(3));
+      long diffDeadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
       JsonNode diff = JSON.readTree(get(base + "/rules/candidate/diff"));
-      assertThat(diff.get("traces").asLong()).isPositive();
+      while (diff.path("traces").asLong() == 0 && System.nanoTime() < diffDeadline) {
+        Thread.sleep(200);
+        diff = JSON.readTree(get(base + "/rules/candidate/diff"));
+      }
+      assertThat(diff.get("traces").asLong()).as("traces counted by the candidate diff")
+          .isPositive();
       assertThat(diff.get("candidate_hash").asText()).isNotEqualTo(firstHash);
 
       replace(rulesFile, INVALID);
