@@ -96,6 +96,16 @@ final class RulesFileParser implements ProblemSink {
     } catch (YAMLException e) {
       problem(SourcePosition.START, "invalid YAML: " + e.getMessage());
       return List.of();
+    } catch (RuntimeException e) {
+      // SnakeYAML lets some malformed input escape as other exceptions: an escape sequence cut
+      // short by the end of the file (a backslash and 'u') as a NumberFormatException.
+      problem(
+          SourcePosition.START,
+          "invalid YAML: the YAML parser failed with "
+              + e.getClass().getSimpleName()
+              + ": "
+              + e.getMessage());
+      return List.of();
     }
     if (document == null || isNull(document)) {
       problem(SourcePosition.START, "rules file has no rules");

@@ -141,7 +141,7 @@ public final class OtlpJson {
       do {
         Id id = idAt(parser, token);
         if (id == null) {
-          generator.copyCurrentEventExact(parser);
+          copyExact(parser, generator);
         } else if (token == JsonToken.VALUE_STRING) {
           generator.writeString(toHex ? base64ToHex(parser.getText()) : hexToBase64(parser, id));
         } else if (token == JsonToken.VALUE_NULL) {
@@ -162,6 +162,16 @@ public final class OtlpJson {
       throw invalid(parser, "unexpected content after the top-level object");
     }
     return out.toString();
+  }
+
+  private static void copyExact(JsonParser parser, JsonGenerator generator) throws IOException {
+    try {
+      generator.copyCurrentEventExact(parser);
+    } catch (NumberFormatException e) {
+      // Jackson throws this, not a JsonProcessingException, for a number that BigDecimal cannot
+      // hold, such as 1e9999999999.
+      throw invalid(parser, path(parser.getParsingContext()) + " is a number out of range");
+    }
   }
 
   private static String hexToBase64(JsonParser parser, Id id) throws IOException {
