@@ -12,6 +12,7 @@ final class OtlpResource {
   private final Resource resource;
   private final String service;
   private volatile Map<String, Object> attributes;
+  private volatile AttributeMapValue celAttributes;
 
   OtlpResource(Resource resource) {
     this.resource = resource;
@@ -27,6 +28,19 @@ final class OtlpResource {
     if (result == null) {
       result = AttributeValues.toMap(resource.getAttributesList());
       attributes = result;
+    }
+    return result;
+  }
+
+  AttributeMapValue celAttributes() {
+    AttributeMapValue result = celAttributes;
+    if (result == null) {
+      Map<String, Object> converted = attributes;
+      result =
+          converted != null
+              ? AttributeMapValue.of(converted)
+              : AttributeMapValue.ofKeyValues(resource.getAttributesList());
+      celAttributes = result;
     }
     return result;
   }

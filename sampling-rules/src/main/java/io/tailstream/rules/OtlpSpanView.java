@@ -114,6 +114,19 @@ final class OtlpSpanView implements SpanView {
     return result;
   }
 
+  /** The attributes for CEL: the converted map if there is one already, else the key-values. */
+  AttributeMapValue celAttributes() {
+    Map<String, Object> converted = attributes;
+    return converted != null
+        ? AttributeMapValue.of(converted)
+        : AttributeMapValue.ofKeyValues(span.getAttributesList());
+  }
+
+  /** The resource attributes for CEL, shared by the spans of the resource. */
+  AttributeMapValue celResource() {
+    return resource.celAttributes();
+  }
+
   @Override
   public Map<String, Object> resource() {
     return resource.attributes();

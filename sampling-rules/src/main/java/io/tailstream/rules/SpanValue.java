@@ -14,6 +14,10 @@ final class SpanValue extends ViewStruct<SpanValue> {
   static final SpanValue EMPTY_ROOT = new SpanValue(new EmptySpan());
 
   private final SpanView span;
+  // Converted on first selection and kept for every later rule of the evaluation. EMPTY_ROOT is
+  // shared between threads; a race only converts an empty map twice into a final-field value.
+  private AttributeMapValue attributes;
+  private AttributeMapValue resource;
 
   SpanValue(SpanView span) {
     super(span, TraceTypes.SPAN);
@@ -34,9 +38,22 @@ final class SpanValue extends ViewStruct<SpanValue> {
       case "duration":
         return Duration.ofNanos(span.durationNanos());
       case "attributes":
-        return span.attributes();
+        if (attributes == null) {
+          // An OTLP span is read from its key-values, without converting them into a map first.
+          attributes =
+              span instanceof OtlpSpanView
+                  ? ((OtlpSpanView) span).celAttributes()
+                  : AttributeMapValue.of(span.attributes());
+        }
+        return attributes;
       case "resource":
-        return span.resource();
+        if (resource == null) {
+          resource =
+              span instanceof OtlpSpanView
+                  ? ((OtlpSpanView) span).celResource()
+                  : AttributeMapValue.of(span.resource());
+        }
+        return resource;
       default:
         throw new IllegalArgumentException("no such field '" + field + "' in a span");
     }

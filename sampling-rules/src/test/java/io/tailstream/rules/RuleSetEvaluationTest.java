@@ -293,6 +293,66 @@ class RuleSetEvaluationTest {
   }
 
   @Nested
+  class AttributeMaps {
+
+    private final TraceView trace =
+        TestTraces.trace()
+            .span(
+                span("a", "maps")
+                    .attribute("empty", null)
+                    .attribute("dup", null)
+                    .attribute("dup", "first")
+                    .attribute("dup", "second")
+                    .attribute("int", 1L)
+                    .attribute("bytes", new byte[] {1})
+                    .attribute("kvlist", Map.of("nested", 42L)))
+            .view();
+
+    @Test
+    void leaveOutEmptyValuesAndKeepTheFirstOfDuplicatedKeys() {
+      assertThat(matches("root.attributes['dup'] == 'first'", trace)).isTrue();
+      assertThat(matches("'empty' in root.attributes", trace)).isFalse();
+      assertThat(matches("has(root.attributes.empty)", trace)).isFalse();
+    }
+
+    @Test
+    void actAsWholeMaps() {
+      assertThat(matches("size(root.attributes) == 4", trace)).isTrue();
+      assertThat(matches("root.attributes.exists(k, k == 'dup')", trace)).isTrue();
+      assertThat(matches("root.attributes.all(k, k != 'empty')", trace)).isTrue();
+      assertThat(matches("type(root.attributes) == map", trace)).isTrue();
+      assertThat(matches("root.attributes['kvlist'] == {'nested': 42}", trace)).isTrue();
+      assertThat(matches("'nested' in root.attributes['kvlist']", trace)).isTrue();
+    }
+
+    @Test
+    void compareIntsWithDoubles() {
+      assertThat(matches("root.attributes['int'] == 1.0", trace)).isTrue();
+      assertThat(matches("root.attributes['int'] < 1.5", trace)).isTrue();
+    }
+
+    @Test
+    void readKeysBeforeAndAfterAWholeMapUse() {
+      assertThat(
+              matches(
+                  "root.attributes['int'] == 1 && size(root.attributes) == 4"
+                      + " && root.attributes['bytes'] == b'\\x01' && root.attributes['int'] == 1",
+                  trace))
+          .isTrue();
+    }
+
+    @Test
+    void failOnAMissingKeyOfEverySpan() {
+      RuleSet rules = matching("spans.exists(s, s.attributes['nope'] == 'x')");
+
+      Decision decision = rules.evaluate(trace);
+
+      assertThat(decision).isEqualTo(Decision.drop("default"));
+      assertThat(rules.evaluationFailures("match")).isEqualTo(1);
+    }
+  }
+
+  @Nested
   class RuntimeFailures {
 
     @Test

@@ -1,0 +1,271 @@
+package io.tailstream.rules;
+
+import com.google.common.collect.ImmutableList;
+import com.google.protobuf.ByteString;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import dev.cel.common.exceptions.CelAttributeNotFoundException;
+import dev.cel.common.types.CelType;
+import dev.cel.common.types.MapType;
+import dev.cel.common.types.SimpleType;
+import dev.cel.common.values.CelByteString;
+import dev.cel.common.values.NullValue;
+import dev.cel.common.values.StructValue;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * An attribute map as a CEL {@code map}, with its values already in CEL's runtime form. The
+ * planner converts every plain Java map it selects, entry by entry, on every access; a {@code
+ * CelValue} it passes through as is, so a span's attributes are converted once, here, instead of
+ * once per rule that reads them.
+ *
+ * <p>It extends {@link StructValue}, the one {@code CelValue} meant for extension, but behaves as
+ * an unmodifiable {@link Map} for CEL's map functions ({@code in}, indexing, {@code size},
+ * macros, equality): a missing key fails selection as it does on any CEL map.
+ */
+final class AttributeMapValue extends StructValue<String, AttributeMapValue>
+    implements Map<String, Object> {
+
+  // What the runtime reports for any map it did not build from a declared type.
+  private static final CelType TYPE = MapType.create(SimpleType.DYN, SimpleType.DYN);
+
+  private static final AttributeMapValue EMPTY = new AttributeMapValue(null, Map.of());
+
+  // The OTLP key-values that lookups scan, or null for a value made from a converted map.
+  private final List<KeyValue> keyValues;
+  // All entries, converted; built from keyValues on first need. Volatile, as a result that
+  // escapes an evaluation may be read by other threads.
+  private volatile Map<String, Object> entries;
+
+  private AttributeMapValue(List<KeyValue> keyValues, Map<String, Object> entries) {
+    this.keyValues = keyValues;
+    this.entries = entries;
+  }
+
+  /**
+   * Returns the CEL form of an unmodifiable attribute map, which it may wrap rather than copy: only
+   * bytes, arrays and key-value lists need converting, and most attribute maps have none.
+   */
+  static AttributeMapValue of(Map<String, Object> attributes) {
+    if (attributes instanceof AttributeMapValue) {
+      return (AttributeMapValue) attributes;
+    }
+    if (attributes.isEmpty()) {
+      return EMPTY;
+    }
+    return new AttributeMapValue(null, converted(attributes));
+  }
+
+  /**
+   * Returns the CEL form of OTLP key-values, with the meaning of {@link AttributeValues#toMap}.
+   * Rules mostly test and read a few keys of many spans, so a key is looked up by a scan of the
+   * key-values, and only a read of a bytes, array or key-value list value, or a use of the whole
+   * map, converts them all.
+   */
+  static AttributeMapValue ofKeyValues(List<KeyValue> keyValues) {
+    return keyValues.isEmpty() ? EMPTY : new AttributeMapValue(keyValues, null);
+  }
+
+  private static Map<String, Object> converted(Map<String, Object> attributes) {
+    for (Object value : attributes.values()) {
+      if (value instanceof ByteString || value instanceof List || value instanceof Map) {
+        return convertedCopy(attributes);
+      }
+    }
+    return attributes;
+  }
+
+  private static Map<String, Object> convertedCopy(Map<String, Object> attributes) {
+    Map<String, Object> copy = new LinkedHashMap<>(attributes.size() * 2);
+    for (Map.Entry<String, Object> entry : attributes.entrySet()) {
+      copy.put(entry.getKey(), toCel(entry.getValue()));
+    }
+    return Collections.unmodifiableMap(copy);
+  }
+
+  @SuppressWarnings("unchecked") // SpanView documents key-value lists as Map<String, Object>
+  private static Object toCel(Object value) {
+    if (value instanceof ByteString) {
+      return CelByteString.of(((ByteString) value).toByteArray());
+    }
+    if (value instanceof Map) {
+      return of((Map<String, Object>) value);
+    }
+    if (value instanceof List) {
+      List<?> list = (List<?>) value;
+      ImmutableList.Builder<Object> converted = ImmutableList.builderWithExpectedSize(list.size());
+      for (Object element : list) {
+        converted.add(toCel(element));
+      }
+      return converted.build();
+    }
+    return value;
+  }
+
+  private Map<String, Object> entries() {
+    Map<String, Object> result = entries;
+    if (result == null) {
+      result = converted(AttributeValues.toMap(keyValues));
+      entries = result;
+    }
+    return result;
+  }
+
+  /** Reads a key as CEL's own maps do: a missing key is an error, not null. */
+  @Override
+  public Object select(String key) {
+    Object value = get(key);
+    if (value != null) {
+      return value;
+    }
+    if (!containsKey(key)) {
+      throw CelAttributeNotFoundException.forMissingMapKey(key);
+    }
+    throw CelAttributeNotFoundException.of("Map value cannot be null for key: " + key);
+  }
+
+  /** Presence, as {@code has()} tests it on a map: whether the key is there. */
+  @Override
+  public Optional<Object> find(String key) {
+    Object value = get(key);
+    if (value != null) {
+      return Optional.of(value);
+    }
+    return containsKey(key) ? Optional.of(NullValue.NULL_VALUE) : Optional.empty();
+  }
+
+  /**
+   * Returns this value itself: the planner unwraps every {@code CelValue} it resolves, and as a
+   * map this value is already what CEL's functions expect.
+   */
+  @Override
+  public AttributeMapValue value() {
+    return this;
+  }
+
+  @Override
+  public boolean isZeroValue() {
+    return entries().isEmpty();
+  }
+
+  @Override
+  public CelType celType() {
+    return TYPE;
+  }
+
+  @Override
+  public int size() {
+    return entries().size();
+  }
+
+  @Override
+  public boolean isEmpty() {
+    return entries().isEmpty();
+  }
+
+  @Override
+  public boolean containsKey(Object key) {
+    // OTLP-derived maps hold no null values, so a value found is a key found.
+    Map<String, Object> converted = entries;
+    return converted == null ? get(key) != null : converted.containsKey(key);
+  }
+
+  @Override
+  public boolean containsValue(Object value) {
+    return entries().containsValue(value);
+  }
+
+  @Override
+  public Object get(Object key) {
+    Map<String, Object> converted = entries;
+    if (converted != null) {
+      return converted.get(key);
+    }
+    if (!(key instanceof String)) {
+      return null;
+    }
+    // Avoid the iterator: this runs for every span a rule's spans.exists() visits.
+    for (int i = 0; i < keyValues.size(); i++) {
+      KeyValue keyValue = keyValues.get(i);
+      if (!keyValue.getKey().equals(key)) {
+        continue;
+      }
+      AnyValue value = keyValue.getValue();
+      switch (value.getValueCase()) {
+        case STRING_VALUE:
+          return value.getStringValue();
+        case BOOL_VALUE:
+          return value.getBoolValue();
+        case INT_VALUE:
+          return value.getIntValue();
+        case DOUBLE_VALUE:
+          return value.getDoubleValue();
+        case BYTES_VALUE:
+        case ARRAY_VALUE:
+        case KVLIST_VALUE:
+          return entries().get(key);
+        case VALUE_NOT_SET:
+        default:
+          // Left out, as by AttributeValues.toMap: a later duplicate of the key may count.
+          break;
+      }
+    }
+    return null;
+  }
+
+  @Override
+  public Object put(String key, Object value) {
+    throw new UnsupportedOperationException("attributes are read-only");
+  }
+
+  @Override
+  public Object remove(Object key) {
+    throw new UnsupportedOperationException("attributes are read-only");
+  }
+
+  @Override
+  public void putAll(Map<? extends String, ?> map) {
+    throw new UnsupportedOperationException("attributes are read-only");
+  }
+
+  @Override
+  public void clear() {
+    throw new UnsupportedOperationException("attributes are read-only");
+  }
+
+  @Override
+  public Set<String> keySet() {
+    return entries().keySet();
+  }
+
+  @Override
+  public Collection<Object> values() {
+    return entries().values();
+  }
+
+  @Override
+  public Set<Entry<String, Object>> entrySet() {
+    return entries().entrySet();
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return other == this || entries().equals(other);
+  }
+
+  @Override
+  public int hashCode() {
+    return entries().hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return entries().toString();
+  }
+}
