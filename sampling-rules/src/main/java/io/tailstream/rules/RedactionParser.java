@@ -1,10 +1,8 @@
 package io.tailstream.rules;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -67,7 +65,8 @@ final class RedactionParser {
     for (int i = 0; i < entryNodes.size(); i++) {
       drafts.add(parseEntry(entryNodes.get(i), i));
     }
-    checkNames(drafts);
+    ProblemSink sink = this::problem;
+    sink.checkUniqueNames(drafts, d -> d.name, d -> d.nameNode, "redact entry name");
     if (failed) {
       return Redaction.NONE;
     }
@@ -258,25 +257,6 @@ final class RedactionParser {
         return;
       default:
         problem(keyNode, "unknown redact action '" + key + "': " + ACTION_HINT);
-    }
-  }
-
-  private void checkNames(List<EntryDraft> drafts) {
-    Map<String, EntryDraft> firstByName = new HashMap<>();
-    for (EntryDraft draft : drafts) {
-      if (draft == null || draft.name == null) {
-        continue;
-      }
-      EntryDraft first = firstByName.putIfAbsent(draft.name, draft);
-      if (first != null) {
-        problem(
-            draft.nameNode,
-            "duplicate redact entry name '"
-                + draft.name
-                + "' (first defined at line "
-                + SourcePosition.of(first.nameNode.getStartMark()).line()
-                + ")");
-      }
     }
   }
 

@@ -5,10 +5,8 @@ import java.io.StringReader;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.yaml.snakeyaml.DumperOptions.ScalarStyle;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -163,7 +161,7 @@ final class RulesFileParser implements ProblemSink {
     for (int i = 0; i < ruleNodes.size(); i++) {
       drafts.add(parseRule(ruleNodes.get(i), i));
     }
-    checkNames(drafts);
+    checkUniqueNames(drafts, d -> d.name, d -> d.nameNode, "rule name");
     checkCatchAll(drafts);
     List<CompiledRule> rules = new ArrayList<>(drafts.size());
     for (RuleDraft draft : drafts) {
@@ -447,25 +445,6 @@ final class RulesFileParser implements ProblemSink {
       problem(positions.at(issue.line(), issue.column()), issue.message());
     }
     return null;
-  }
-
-  private void checkNames(List<RuleDraft> drafts) {
-    Map<String, RuleDraft> firstByName = new HashMap<>();
-    for (RuleDraft draft : drafts) {
-      if (draft == null || draft.name == null) {
-        continue;
-      }
-      RuleDraft first = firstByName.putIfAbsent(draft.name, draft);
-      if (first != null) {
-        problem(
-            draft.nameNode,
-            "duplicate rule name '"
-                + draft.name
-                + "' (first defined at line "
-                + SourcePosition.of(first.nameNode.getStartMark()).line()
-                + ")");
-      }
-    }
   }
 
   private void checkCatchAll(List<RuleDraft> drafts) {
