@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterAll;
@@ -52,28 +51,15 @@ class BrokerRestartTest {
     TailstreamConfig config = Pipelines.config(kafka, dir, "outage", dir.resolve("state"), "2s");
     GeneratedTraces generator = new GeneratedTraces(31);
     List<GeneratedTraces.Trace> traces = generator.traces(2_000);
-    List<List<byte[]>> batches = new ArrayList<>();
-    for (int i = 0; i < traces.size(); i += 25) {
-      batches.add(generator.records(traces.subList(i, Math.min(traces.size(), i + 25)), 25));
-    }
-    AtomicReference<Throwable> loadFailure = new AtomicReference<>();
-    Thread load = new Thread(() -> {
-      try {
-        for (List<byte[]> batch : batches) {
-          Pipelines.produce(kafka, config, batch);
-          Thread.sleep(250);
-        }
-      } catch (Throwable t) {
-        loadFailure.set(t);
-      }
-    }, "outage-test-load");
+    List<List<byte[]>> batches = generator.batches(traces, 25, 25);
 
     try (SamplerApp app = SamplerApp.start(config);
         CommittedReader decisions = new CommittedReader(kafka, config.topics().decisions());
         CommittedReader sampled = new CommittedReader(kafka, config.topics().sampled())) {
       String readyz = "http://127.0.0.1:" + app.httpPort() + "/readyz";
       awaitStatus(readyz, 200, Duration.ofSeconds(60));
-      load.start();
+      BackgroundLoad load = BackgroundLoad.start(batches,
+          batch -> Pipelines.produce(kafka, config, batch), Duration.ofMillis(250));
       Thread.sleep(6_000);
 
       kafka.stopBroker();
@@ -91,7 +77,6 @@ class BrokerRestartTest {
       assertThat(app.streams().state()).isEqualTo(KafkaStreams.State.RUNNING);
 
       load.join();
-      assertThat(loadFailure.get()).isNull();
       decisions.pollUntil(() -> decisions.keys().size() >= traces.size(), Duration.ofSeconds(120));
       decisions.drain(Duration.ofSeconds(2));
       Set<String> expectedKept = traces.stream().filter(GeneratedTraces.Trace::expectedKept)

@@ -161,6 +161,19 @@ final class GeneratedTraces {
     return records;
   }
 
+  /**
+   * Batches of {@code tracesPerBatch} whole traces each, every batch packed as by {@link
+   * #records}: within a batch the spans are shuffled over records, but no trace spans batches.
+   */
+  List<List<byte[]>> batches(List<Trace> traces, int tracesPerBatch, int spansPerRecord) {
+    List<List<byte[]>> batches = new ArrayList<>();
+    for (int i = 0; i < traces.size(); i += tracesPerBatch) {
+      batches.add(records(traces.subList(i, Math.min(traces.size(), i + tracesPerBatch)),
+          spansPerRecord));
+    }
+    return batches;
+  }
+
   static byte[] request(List<Map.Entry<String, Span>> spans) {
     Map<String, ScopeSpans.Builder> byService = new LinkedHashMap<>();
     spans.forEach(e -> byService.computeIfAbsent(e.getKey(), k -> ScopeSpans.newBuilder())

@@ -120,7 +120,8 @@ class PoisonRecordsTest {
 
       int expectedTraces = traces.size() + 1;
       decisions.pollUntil(() -> decisions.keys().size() >= expectedTraces, Duration.ofSeconds(90));
-      deadLetters.pollUntil(() -> deadLetters.records.size() >= keys.size(), Duration.ofSeconds(30));
+      deadLetters.pollUntil(() -> deadLetters.records.size() >= keys.size(),
+          Duration.ofSeconds(30));
       deadLetters.drain(Duration.ofSeconds(1));
       sampled.pollUntil(() -> sampled.keys().contains(bigTrace), Duration.ofSeconds(30));
       sampled.drain(Duration.ofSeconds(2));

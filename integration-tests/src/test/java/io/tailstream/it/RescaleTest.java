@@ -14,7 +14,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
@@ -65,17 +64,6 @@ class RescaleTest {
     for (int i = 0; i < traces.size(); i += 30) {
       batches.add(traces.subList(i, Math.min(traces.size(), i + 30)));
     }
-    AtomicReference<Throwable> loadFailure = new AtomicReference<>();
-    Thread load = new Thread(() -> {
-      try {
-        for (List<GeneratedTraces.Trace> batch : batches) {
-          Pipelines.produceByTraceId(kafka, config, batch);
-          Thread.sleep(300);
-        }
-      } catch (Throwable t) {
-        loadFailure.set(t);
-      }
-    }, "rescale-load");
 
     SamplerProcess[] instances = new SamplerProcess[4];
     List<String> events = new ArrayList<>();
@@ -83,7 +71,8 @@ class RescaleTest {
         CommittedReader sampled = new CommittedReader(kafka, config.topics().sampled())) {
       instances[1] = start(config, 1, session, logs);
       instances[1].awaitReady(Duration.ofSeconds(90));
-      load.start();
+      BackgroundLoad load = BackgroundLoad.start(batches,
+          batch -> Pipelines.produceByTraceId(kafka, config, batch), Duration.ofMillis(300));
       Thread.sleep(6_000);
 
       instances[2] = start(config, 2, session, logs);
@@ -101,7 +90,6 @@ class RescaleTest {
       events.add("2 -> 1 (SIGKILL)");
 
       load.join();
-      assertThat(loadFailure.get()).isNull();
       decisions.pollUntil(() -> decisions.keys().size() >= traces.size(), Duration.ofSeconds(120));
       instances[1].terminate(Duration.ofSeconds(45));
       System.out.println("RescaleTest: " + events + "; logs in " + logs);

@@ -99,10 +99,7 @@ class RulesWorkflowTest {
     }
     // Ten batches per phase; each batch holds whole traces, shuffled over a few records, so
     // that no trace waits longer than decision.wait between two of its spans.
-    List<List<byte[]>> batches = new ArrayList<>();
-    for (int i = 0; i < traces.size(); i += 30) {
-      batches.add(generator.records(traces.subList(i, Math.min(traces.size(), i + 30)), 25));
-    }
+    List<List<byte[]>> batches = generator.batches(traces, 30, 25);
 
     try (SamplerApp app = SamplerApp.start(config);
         CommittedReader decisions = new CommittedReader(kafka, config.topics().decisions());
