@@ -17,6 +17,7 @@ import io.tailstream.decision.LoadedRules;
 import io.tailstream.decision.RulesLoader;
 import io.tailstream.http.AdminServer;
 import io.tailstream.metrics.SamplerMetrics;
+import io.tailstream.tracemetrics.MetricsPublisher;
 import io.tailstream.rules.RuleContext;
 import io.tailstream.rules.RuleListener;
 import io.tailstream.rules.RuleValidationException;
@@ -50,6 +51,7 @@ public final class SamplerApp implements AutoCloseable {
   private final KafkaStreamsMetrics streamsMetrics;
   private final AdminServer http;
   private final BrokerProbe brokers;
+  private MetricsPublisher publisher;
   private final CountDownLatch stopped = new CountDownLatch(1);
 
   private SamplerApp(TailstreamConfig config, int inputPartitions)
@@ -60,7 +62,7 @@ public final class SamplerApp implements AutoCloseable {
     new JvmThreadMetrics().bindTo(registry);
     new ClassLoaderMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
-    this.metrics = new SamplerMetrics(registry);
+    this.metrics = new SamplerMetrics(registry, config.metrics());
     BudgetShare share = new BudgetShare(inputPartitions);
     TailstreamConfig.Rules rulesConfig = config.rules();
     RulesLoader loader = new RulesLoader(
@@ -136,6 +138,8 @@ public final class SamplerApp implements AutoCloseable {
     int partitions = TopicCheck.partitions(config, config.topics().spans());
     SamplerApp app = new SamplerApp(config, partitions);
     app.streams.start();
+    app.publisher = MetricsPublisher.start(config, app.metrics.traceMetrics(), app.metrics,
+        version());
     app.brokers.start();
     app.reloader.start(config.rules().reloadInterval());
     LOG.info("Tailstream started: application-id {}, input {} ({} partitions), rules {} ({} rules,"
@@ -144,6 +148,12 @@ public final class SamplerApp implements AutoCloseable {
         app.rules.active().hash(), config.rules().candidateFile() == null ? ""
             : ", candidate rules " + config.rules().candidateFile(), app.http.port());
     return app;
+  }
+
+  /** The version in the jar's manifest, or {@code dev} when run from classes. */
+  private static String version() {
+    String v = SamplerApp.class.getPackage().getImplementationVersion();
+    return v == null ? "dev" : v;
   }
 
   public SamplerMetrics metrics() {
@@ -190,6 +200,9 @@ public final class SamplerApp implements AutoCloseable {
         .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
     if (!clean) {
       LOG.warn("Kafka Streams did not shut down within {}", CLOSE_TIMEOUT);
+    }
+    if (publisher != null) {
+      publisher.close(); // after Kafka Streams, so that the last decisions are in the export
     }
     streamsMetrics.close();
     registry.close();

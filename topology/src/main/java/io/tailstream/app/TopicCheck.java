@@ -47,7 +47,8 @@ public final class TopicCheck {
   public static List<String> missingTopics(TailstreamConfig config) throws InterruptedException {
     Properties p = adminProperties(config);
     Set<String> wanted = new LinkedHashSet<>(List.of(config.topics().spans(),
-        config.topics().sampled(), config.topics().decisions(), config.topics().deadLetter()));
+        config.topics().sampled(), config.topics().decisions(), config.topics().deadLetter(),
+        config.topics().metrics()));
     try (Admin admin = Admin.create(p)) {
       Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
       List<String> missing = new ArrayList<>();

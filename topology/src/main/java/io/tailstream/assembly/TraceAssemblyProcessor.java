@@ -110,12 +110,27 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
     this.taskId = context.taskId().toString();
     context.schedule(punctuationInterval, PunctuationType.WALL_CLOCK_TIME, this::decideDue);
     budgetShare.taskStarted();
+    countBuffered();
+  }
+
+  /** Counts the traces restored into this task's buffer, for the buffer gauges. */
+  private void countBuffered() {
+    long traces = 0;
+    long bytes = 0;
+    try (KeyValueIterator<Bytes, byte[]> it = states.all()) {
+      while (it.hasNext()) {
+        traces++;
+        bytes += TraceBufferState.decode(it.next().value).bytes();
+      }
+    }
+    metrics.buffered(taskId, traces, bytes);
   }
 
   @Override
   public void close() {
     budgetShare.taskStopped();
     metrics.inputLag(taskId, -1);
+    metrics.bufferClosed(taskId);
   }
 
   @Override
@@ -138,6 +153,7 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
     }
     fragments.put(StoreKeys.fragment(traceId, state.nextSeq()), record.value());
     TraceBufferState appended = state.append(fragment, now);
+    metrics.buffered(taskId, stateBytes == null ? 1 : 0, appended.bytes() - state.bytes());
     boolean tooManySpans = appended.spanCount() > maxSpans;
     if (tooManySpans || appended.bytes() > maxTraceBytes) {
       if (state.deadlineMs() != Long.MAX_VALUE) {
@@ -230,6 +246,7 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
   private void decide(byte[] traceId, TraceBufferState state, CompletionReason reason, long now) {
     byte[] all = drainFragments(traceId, state);
     states.delete(Bytes.wrap(traceId));
+    metrics.buffered(taskId, -1, -state.bytes());
     String hex = TraceIds.toHex(traceId);
     TraceDecider.DecidedTrace decided = decider.decide(hex, all, reason, now);
     decisions.remember(traceId, decided.decision(), now);
@@ -284,13 +301,13 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
   private void followDecision(
       byte[] traceId, BufferedFragment fragment, CachedDecision decision, long now) {
     metrics.lateSpans(decision.kept(), fragment.spanCount());
-    if (decision.kept()) {
+    byte[] payload = new byte[fragment.payloadLength()];
+    System.arraycopy(fragment.encoded(), BufferedFragment.HEADER_BYTES, payload, 0,
+        payload.length);
+    byte[] kept = decider.late(payload, decision);
+    if (kept != null) {
       metrics.spansKept(decision.rule(), fragment.spanCount());
-      byte[] payload = new byte[fragment.payloadLength()];
-      System.arraycopy(fragment.encoded(), BufferedFragment.HEADER_BYTES, payload, 0,
-          payload.length);
-      context.forward(new Record<>(TraceIds.toHex(traceId),
-          Emitted.sampled(decider.markLate(payload, decision)), now));
+      context.forward(new Record<>(TraceIds.toHex(traceId), Emitted.sampled(kept), now));
     }
   }
 }

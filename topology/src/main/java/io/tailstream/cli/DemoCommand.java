@@ -56,7 +56,7 @@ final class DemoCommand implements Callable<Integer> {
           "http.host", "127.0.0.1",
           "http.port", "0"));
       kafka.createTopics(3, config.topics().spans(), config.topics().sampled(),
-          config.topics().decisions(), config.topics().deadLetter());
+          config.topics().decisions(), config.topics().deadLetter(), config.topics().metrics());
       out("Broker at " + kafka.bootstrapServers() + "; topics created. Rules (" + rulesFile
           + "):");
       Files.readAllLines(rulesFile).stream().filter(l -> !l.startsWith("#"))

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -57,6 +58,14 @@ public final class ConfigLoader {
    */
   static final int MIN_MAX_REQUEST_SIZE = 4096;
 
+  /** The OpenTelemetry Collector {@code spanmetrics} connector's default buckets. */
+  static final String DEFAULT_DURATION_BUCKETS =
+      "2ms,4ms,6ms,8ms,10ms,50ms,100ms,200ms,400ms,800ms,1s,1400ms,2s,5s,10s,15s";
+  /** Keys whose value may also be written as a YAML list; it is read as comma-separated. */
+  private static final Set<String> LIST_KEYS =
+      Set.of("metrics.dimensions", "metrics.duration-buckets");
+  private static final Pattern ATTRIBUTE_KEY = Pattern.compile("[^\\s,=]+");
+
   /** Every scalar key with its default, in documentation order. */
   static final Map<String, String> DEFAULTS = defaults();
 
@@ -89,6 +98,12 @@ public final class ConfigLoader {
     d.put("state.rocksdb.memory", "128MiB");
     d.put("http.host", "0.0.0.0");
     d.put("http.port", "8080");
+    d.put("metrics.flush-interval", "15s");
+    d.put("metrics.temporality", "cumulative");
+    d.put("metrics.max-series", "10000");
+    d.put("metrics.max-exemplars", "5");
+    d.put("metrics.dimensions", "");
+    d.put("metrics.duration-buckets", DEFAULT_DURATION_BUCKETS);
     return Collections.unmodifiableMap(d);
   }
 
@@ -174,6 +189,10 @@ public final class ConfigLoader {
         problems.add(isSection(key)
             ? key + " must be a mapping, not a single value"
             : "unknown key '" + key + "'");
+      } else if (value.isArray() && LIST_KEYS.contains(key)) {
+        List<String> items = new ArrayList<>();
+        value.forEach(item -> items.add(item.asText()));
+        values.put(key, String.join(",", items));
       } else if (value.isArray()) {
         problems.add(key + " must be a single value, not a list");
       } else {
@@ -242,6 +261,14 @@ public final class ConfigLoader {
         v -> size(v, MIN_ROCKSDB_MEMORY, Long.MAX_VALUE));
     String httpHost = r.get("http.host", ConfigLoader::nonBlank);
     Integer httpPort = r.get("http.port", ConfigLoader::port);
+    Duration flushInterval = r.get("metrics.flush-interval", ConfigLoader::positiveDuration);
+    TailstreamConfig.Temporality temporality = r.get("metrics.temporality",
+        v -> enumValue(TailstreamConfig.Temporality.class, v));
+    Integer maxSeries = r.get("metrics.max-series", ConfigLoader::positiveInt);
+    Integer maxExemplars = r.get("metrics.max-exemplars", ConfigLoader::nonNegativeInt);
+    List<TailstreamConfig.Dimension> dimensions =
+        r.get("metrics.dimensions", ConfigLoader::dimensions);
+    List<Duration> buckets = r.get("metrics.duration-buckets", ConfigLoader::buckets);
     if (wait != null && maxAge != null && maxAge.compareTo(wait) < 0) {
       problems.add("decision.max-trace-age was '" + DurationParser.format(maxAge)
           + "' but it must be at least decision.wait ('" + DurationParser.format(wait) + "')");
@@ -272,7 +299,9 @@ public final class ConfigLoader {
             hashKey.isEmpty() ? null : hashKey),
         guarantee,
         new TailstreamConfig.State(Path.of(stateDir), rocksDbMemory),
-        new TailstreamConfig.Http(httpHost, httpPort));
+        new TailstreamConfig.Http(httpHost, httpPort),
+        new TailstreamConfig.Metrics(flushInterval, temporality, maxSeries, maxExemplars,
+            dimensions, buckets));
   }
 
   /** Reads one key, converting it and recording a problem instead of throwing. */
@@ -345,6 +374,64 @@ public final class ConfigLoader {
       throw new IllegalArgumentException("must be positive");
     }
     return n;
+  }
+
+  private static Integer nonNegativeInt(String v) {
+    int n;
+    try {
+      n = Integer.parseInt(v.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("must be a whole number", e);
+    }
+    if (n < 0) {
+      throw new IllegalArgumentException("must not be negative");
+    }
+    return n;
+  }
+
+  /** {@code name} or {@code name=default}, comma-separated; names are attribute keys. */
+  private static List<TailstreamConfig.Dimension> dimensions(String v) {
+    List<TailstreamConfig.Dimension> out = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (String item : v.split(",")) {
+      String trimmed = item.trim();
+      if (trimmed.isEmpty()) {
+        continue;
+      }
+      int eq = trimmed.indexOf('=');
+      String name = (eq < 0 ? trimmed : trimmed.substring(0, eq)).trim();
+      String fallback = eq < 0 ? null : trimmed.substring(eq + 1).trim();
+      if (!ATTRIBUTE_KEY.matcher(name).matches()) {
+        throw new IllegalArgumentException("must list attribute keys as name or name=default,"
+            + " separated by commas; '" + trimmed + "' is not one");
+      }
+      if (TailstreamConfig.Dimension.BUILT_IN.contains(name) || !seen.add(name)) {
+        throw new IllegalArgumentException("names '" + name + "' twice or as a built-in"
+            + " dimension (" + String.join(", ", TailstreamConfig.Dimension.BUILT_IN) + ")");
+      }
+      out.add(new TailstreamConfig.Dimension(name, fallback));
+    }
+    return out;
+  }
+
+  /** Ascending positive durations, comma-separated. */
+  private static List<Duration> buckets(String v) {
+    List<Duration> out = new ArrayList<>();
+    for (String item : v.split(",")) {
+      if (item.isBlank()) {
+        continue;
+      }
+      Duration d = positiveDuration(item.trim());
+      if (!out.isEmpty() && d.compareTo(out.get(out.size() - 1)) <= 0) {
+        throw new IllegalArgumentException("must be ascending; '" + item.trim()
+            + "' follows '" + DurationParser.format(out.get(out.size() - 1)) + "'");
+      }
+      out.add(d);
+    }
+    if (out.isEmpty()) {
+      throw new IllegalArgumentException("must list at least one duration, such as 10ms,100ms,1s");
+    }
+    return out;
   }
 
   private static Long size(String v, long min, long max) {

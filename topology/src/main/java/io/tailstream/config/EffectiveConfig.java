@@ -1,6 +1,8 @@
 package io.tailstream.config;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -48,6 +50,18 @@ public final class EffectiveConfig {
     out.put("state.rocksdb.memory", String.valueOf(c.state().rocksDbMemoryBytes()));
     out.put("http.host", c.http().host());
     out.put("http.port", String.valueOf(c.http().port()));
+    TailstreamConfig.Metrics m = c.metrics();
+    out.put("metrics.flush-interval", DurationParser.format(m.flushInterval()));
+    out.put("metrics.temporality", m.temporality().name().toLowerCase(Locale.ROOT));
+    out.put("metrics.max-series", String.valueOf(m.maxSeries()));
+    out.put("metrics.max-exemplars", String.valueOf(m.maxExemplars()));
+    List<String> dimensions = new ArrayList<>();
+    m.dimensions().forEach(d ->
+        dimensions.add(d.defaultValue() == null ? d.name() : d.name() + "=" + d.defaultValue()));
+    out.put("metrics.dimensions", String.join(",", dimensions));
+    List<String> buckets = new ArrayList<>();
+    m.durationBuckets().forEach(b -> buckets.add(DurationParser.format(b)));
+    out.put("metrics.duration-buckets", String.join(",", buckets));
     return out;
   }
 

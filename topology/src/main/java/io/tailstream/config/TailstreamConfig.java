@@ -2,6 +2,7 @@ package io.tailstream.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -33,7 +34,8 @@ public record TailstreamConfig(
     Rules rules,
     ProcessingGuarantee processingGuarantee,
     State state,
-    Http http) {
+    Http http,
+    Metrics metrics) {
 
   public TailstreamConfig {
     Objects.requireNonNull(applicationId, "applicationId");
@@ -46,6 +48,7 @@ public record TailstreamConfig(
     Objects.requireNonNull(processingGuarantee, "processingGuarantee");
     Objects.requireNonNull(state, "state");
     Objects.requireNonNull(http, "http");
+    Objects.requireNonNull(metrics, "metrics");
   }
 
   /** Broker addresses, plus properties passed unchanged to Kafka Streams and its clients. */
@@ -140,6 +143,52 @@ public record TailstreamConfig(
 
   /** Where the HTTP endpoint listens; port 0 picks a free port. */
   public record Http(String host, int port) {}
+
+  /**
+   * Metrics computed from every trace: span metrics, trace metrics and service-graph edges.
+   *
+   * @param flushInterval how often they are written to {@code topics.metrics} as OTLP
+   * @param temporality cumulative or delta sums and histograms on the metrics topic ({@code
+   *     /metrics} is always cumulative, as Prometheus expects)
+   * @param maxSeries per metric family, the number of distinct attribute sets kept; further ones
+   *     fold into one series with {@code otel.metric.overflow=true}
+   * @param maxExemplars exemplars per data point, drawn from kept traces only; 0 for none
+   * @param dimensions extra span-metric dimensions, in order
+   * @param durationBuckets explicit histogram bucket bounds, ascending
+   */
+  public record Metrics(Duration flushInterval, Temporality temporality, int maxSeries,
+      int maxExemplars, List<Dimension> dimensions,
+      List<Duration> durationBuckets) {
+    public Metrics {
+      Objects.requireNonNull(flushInterval, "flushInterval");
+      Objects.requireNonNull(temporality, "temporality");
+      dimensions = List.copyOf(dimensions);
+      durationBuckets = List.copyOf(durationBuckets);
+    }
+  }
+
+  /**
+   * An extra span-metric dimension, read from the span's attributes, then its resource's.
+   *
+   * @param name the attribute key, also the dimension's name
+   * @param defaultValue the value when neither has the attribute; null to leave the dimension out
+   *     of such spans' series, as the OpenTelemetry Collector's {@code spanmetrics} connector does
+   */
+  public record Dimension(String name, String defaultValue) {
+    /** The span-metric dimensions every series has; extra dimensions may not reuse them. */
+    public static final List<String> BUILT_IN =
+        List.of("service.name", "span.name", "span.kind", "status.code");
+
+    public Dimension {
+      Objects.requireNonNull(name, "name");
+    }
+  }
+
+  /** Aggregation temporality of the sums and histograms written to {@code topics.metrics}. */
+  public enum Temporality {
+    CUMULATIVE,
+    DELTA
+  }
 
   /** Encoding of input records. */
   public enum InputEncoding {

@@ -92,6 +92,7 @@ public final class TraceDecider {
     }
     ActiveRules.Snapshot snapshot = rules.snapshot();
     Decision decision = snapshot.active().rules().evaluate(view);
+    metrics.traceMetrics().traceDecided(data, view, decision.kept(), decision.sampleRate());
     Decision candidate = null;
     if (snapshot.candidate() != null) {
       candidate = snapshot.candidate().rules().evaluate(view);
@@ -126,12 +127,22 @@ public final class TraceDecider {
   }
 
   /**
-   * Prepares late spans of a kept trace for output the same way the trace itself was: redacted
+   * Handles spans that arrived after their trace was decided: records them in the span metrics
+   * and, for a kept trace, prepares them for output the same way the trace itself was: redacted
    * with the rules in force now, and marked with the cached decision.
+   *
+   * @return the output {@code TracesData}, or null when the trace was dropped
    */
-  public byte[] markLate(byte[] tracesData, CachedDecision decision) {
-    return markKept(rules.active(), tracesData, decision.rule(), decision.otThreshold(),
-        decision.sampleRate());
+  public byte[] late(byte[] tracesData, CachedDecision decision) {
+    try {
+      metrics.traceMetrics().lateSpans(TracesData.parseFrom(tracesData), decision.kept());
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("a validated fragment does not parse as OTLP", e);
+    }
+    return decision.kept()
+        ? markKept(rules.active(), tracesData, decision.rule(), decision.otThreshold(),
+            decision.sampleRate())
+        : null;
   }
 
   private byte[] markKept(LoadedRules loaded, byte[] tracesData, String rule, String otThreshold,

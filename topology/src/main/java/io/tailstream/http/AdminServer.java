@@ -20,6 +20,8 @@ import org.apache.kafka.streams.KafkaStreams;
  */
 public final class AdminServer implements AutoCloseable {
   private static final String JSON = "application/json";
+  private static final String OPENMETRICS =
+      "application/openmetrics-text; version=1.0.0; charset=utf-8";
   private final HttpServer server;
 
   private AdminServer(HttpServer server) {
@@ -37,7 +39,13 @@ public final class AdminServer implements AutoCloseable {
     HttpServer server = HttpServer.create(new InetSocketAddress(http.host(), http.port()), 0);
     server.createContext("/metrics", exchange -> {
       try (exchange) {
-        respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape());
+        String accept = exchange.getRequestHeaders().getFirst("Accept");
+        if (accept != null && accept.contains("application/openmetrics-text")) {
+          // OpenMetrics carries the exemplars that point from span metrics to kept traces.
+          respond(exchange, 200, OPENMETRICS, registry.scrape(OPENMETRICS));
+        } else {
+          respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape());
+        }
       }
     });
     server.createContext("/healthz", exchange -> {
@@ -52,12 +60,22 @@ public final class AdminServer implements AutoCloseable {
     server.createContext("/readyz", exchange -> {
       try (exchange) {
         KafkaStreams.State state = streams.state();
+        String hash = rules.snapshot().active().hash();
+        String reason;
         if (!brokers.reachable()) {
-          respond(exchange, 503, "text/plain; charset=utf-8",
-              state + ", brokers unreachable since " + brokers.unreachableSince() + "\n");
+          reason = "brokers unreachable since " + brokers.unreachableSince();
+        } else if (state != KafkaStreams.State.RUNNING) {
+          reason = "Kafka Streams is " + state + ", not RUNNING";
+        } else if (hash == null) {
+          reason = "no rules loaded";
         } else {
-          respond(exchange, state == KafkaStreams.State.RUNNING ? 200 : 503,
-              "text/plain; charset=utf-8", state + "\n");
+          reason = null;
+        }
+        if (reason == null) {
+          respond(exchange, 200, "text/plain; charset=utf-8",
+              "ready: Kafka Streams RUNNING, rules " + hash + "\n");
+        } else {
+          respond(exchange, 503, "text/plain; charset=utf-8", "not ready: " + reason + "\n");
         }
       }
     });

@@ -5,7 +5,13 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tailstream.config.ConfigLoader;
+import io.tailstream.config.TailstreamConfig;
+import io.tailstream.tracemetrics.PrometheusTraceMetrics;
+import io.tailstream.tracemetrics.TraceMetrics;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -26,11 +32,30 @@ public final class SamplerMetrics {
   private final DistributionSummary spansPerTrace;
   private final Map<String, Counter> cache = new ConcurrentHashMap<>();
   private final Map<String, Long> inputLags = new ConcurrentHashMap<>();
+  private final Map<String, long[]> buffers = new ConcurrentHashMap<>();
+  private final TraceMetrics traceMetrics;
   private Gauge activeInfo;
   private Gauge candidateInfo;
 
+  /** Health metrics, with trace metrics under the default {@code metrics.*} settings. */
   public SamplerMetrics(MeterRegistry registry) {
+    this(registry, ConfigLoader.fromMap(Map.of()).metrics());
+  }
+
+  /**
+   * Health metrics and trace metrics. When the registry is Prometheus's, the trace metrics are
+   * exposed on it too.
+   */
+  public SamplerMetrics(MeterRegistry registry, TailstreamConfig.Metrics metricsConfig) {
     this.registry = registry;
+    this.traceMetrics = new TraceMetrics(metricsConfig, family ->
+        counter("tailstream.metrics.series_overflow",
+            "Measurements folded into a metric family's otel.metric.overflow series because the"
+                + " family already has metrics.max-series series", "family", family)
+            .increment());
+    if (registry instanceof PrometheusMeterRegistry prometheus) {
+      prometheus.getPrometheusRegistry().register(new PrometheusTraceMetrics(traceMetrics));
+    }
     this.recordsIn = Counter.builder("tailstream.records.received")
         .description("Input records read from the spans topic")
         .register(registry);
@@ -57,6 +82,73 @@ public final class SamplerMetrics {
             + " timestamp, recent maximum); the idle and root timers stretch by it")
         .baseUnit("seconds")
         .register(registry);
+    Gauge.builder("tailstream.buffer.traces", buffers, b -> sum(b, 0))
+        .description("Traces buffered in this process's assembly tasks, waiting for a decision")
+        .register(registry);
+    Gauge.builder("tailstream.buffer.bytes", buffers, b -> sum(b, 1))
+        .description("Encoded bytes of the spans buffered in this process's assembly tasks")
+        .baseUnit("bytes")
+        .register(registry);
+    // Counters whose label values are known up front exist from the start, at 0, so that
+    // dashboards and alerts see them before the first event.
+    for (String outcome : List.of("kept", "dropped", "late_unknown")) {
+      counter("tailstream.spans.late", LATE_SPANS, "outcome", outcome);
+    }
+    for (String limit : List.of("spans", "bytes")) {
+      counter("tailstream.traces.oversized", OVERSIZED, "limit", limit);
+    }
+    for (String result : List.of("success", "failure")) {
+      counter("tailstream.metrics.exports", EXPORTS, "result", result);
+    }
+  }
+
+  private static final String LATE_SPANS = "Spans that arrived after their trace was decided";
+  private static final String OVERSIZED =
+      "Traces decided at once because they exceeded limits.max-spans-per-trace (limit=spans)"
+          + " or limits.max-trace-bytes (limit=bytes)";
+  private static final String EXPORTS =
+      "Exports of trace metrics to the metrics topic, by result";
+
+  private static double sum(Map<String, long[]> buffers, int index) {
+    long total = 0;
+    for (long[] b : buffers.values()) {
+      synchronized (b) {
+        total += b[index];
+      }
+    }
+    return total;
+  }
+
+  /** Span, trace and service-graph metrics, computed from every decided trace. */
+  public TraceMetrics traceMetrics() {
+    return traceMetrics;
+  }
+
+  /**
+   * Changes an assembly task's buffered traces and bytes, published as the gauges {@code
+   * tailstream.buffer.traces} and {@code tailstream.buffer.bytes}.
+   */
+  public void buffered(String task, long traces, long bytes) {
+    long[] b = buffers.computeIfAbsent(task, t -> new long[2]);
+    synchronized (b) {
+      b[0] += traces;
+      b[1] += bytes;
+    }
+  }
+
+  /** An assembly task stopped here: its buffer no longer counts. */
+  public void bufferClosed(String task) {
+    buffers.remove(task);
+  }
+
+  /** An export of trace metrics to the metrics topic. */
+  public void metricsExported(boolean success, int records) {
+    counter("tailstream.metrics.exports", EXPORTS, "result", success ? "success" : "failure")
+        .increment();
+    if (records > 0) {
+      counter("tailstream.metrics.records", "Records written to the metrics topic")
+          .increment(records);
+    }
   }
 
   /** The registry these meters live in. */
@@ -89,8 +181,8 @@ public final class SamplerMetrics {
   /** Spans that arrived after their trace was decided, by outcome {@code kept} or {@code dropped}.
    */
   public void lateSpans(boolean kept, int spans) {
-    counter("tailstream.spans.late", "Spans that arrived after their trace was decided",
-        "outcome", kept ? "kept" : "dropped").increment(spans);
+    counter("tailstream.spans.late", LATE_SPANS, "outcome", kept ? "kept" : "dropped")
+        .increment(spans);
   }
 
   /**
@@ -100,8 +192,7 @@ public final class SamplerMetrics {
    * tailstream.spans.late{outcome="late_unknown"}}.
    */
   public void lateUnknownSpans(int spans) {
-    counter("tailstream.spans.late", "Spans that arrived after their trace was decided",
-        "outcome", "late_unknown").increment(spans);
+    counter("tailstream.spans.late", LATE_SPANS, "outcome", "late_unknown").increment(spans);
   }
 
   /**
@@ -111,9 +202,7 @@ public final class SamplerMetrics {
    *     limits.max-trace-bytes})
    */
   public void traceOversized(String limit) {
-    counter("tailstream.traces.oversized",
-        "Traces decided at once because they exceeded limits.max-spans-per-trace (limit=spans)"
-            + " or limits.max-trace-bytes (limit=bytes)", "limit", limit).increment();
+    counter("tailstream.traces.oversized", OVERSIZED, "limit", limit).increment();
   }
 
   /**
