@@ -7,6 +7,9 @@ import io.tailstream.app.SamplerApp;
 import io.tailstream.config.ConfigLoader;
 import io.tailstream.config.TailstreamConfig;
 import io.tailstream.demo.EmbeddedKafka;
+import io.tailstream.tracemetrics.MetricFamily;
+import io.tailstream.tracemetrics.MetricPoint;
+import io.tailstream.tracemetrics.TraceMetrics;
 import io.tailstream.generate.KafkaRecordSink;
 import io.tailstream.generate.TrafficGenerator;
 import java.io.InputStream;
@@ -90,7 +93,7 @@ final class DemoCommand implements Callable<Integer> {
         progress.interrupt();
         progress.join();
         System.out.println();
-        summary(generator, registry);
+        summary(generator, registry, app.metrics().traceMetrics());
         boolean complete = decided(registry) >= generator.stats().traces();
         if (!complete) {
           System.err.println("Not every trace was decided within 60 s of the end of traffic.");
@@ -110,7 +113,7 @@ final class DemoCommand implements Callable<Integer> {
         Math.max(0, g.stats().traces() - decided));
   }
 
-  private static void summary(TrafficGenerator g, MeterRegistry r) {
+  private static void summary(TrafficGenerator g, MeterRegistry r, TraceMetrics metrics) {
     double decided = decided(r);
     double kept = kept(r);
     out("");
@@ -149,6 +152,30 @@ final class DemoCommand implements Callable<Integer> {
     }
     out(String.format("  decision delay (last span to decision): p50 %,.0f ms, p99 %,.0f ms",
         p50, p99));
+    traceMetricsSummary(metrics);
+  }
+
+  /** Span-metric calls (every span, kept or dropped) and the service graph. */
+  private static void traceMetricsSummary(TraceMetrics metrics) {
+    long calls = 0;
+    int series = 0;
+    Map<String, Long> edges = new TreeMap<>();
+    for (MetricFamily f : metrics.snapshot()) {
+      if (f.name().equals(TraceMetrics.CALLS)) {
+        series = f.points().size();
+        calls = f.points().stream().mapToLong(MetricPoint::count).sum();
+      } else if (f.name().equals(TraceMetrics.EDGE_REQUESTS)) {
+        for (MetricPoint p : f.points()) {
+          String type = p.key().overflow() ? "" : p.key().value(2);
+          edges.put(p.key().overflow() ? "(overflow)" : p.key().value(0) + " -> "
+              + p.key().value(1) + (type.isEmpty() ? "" : " (" + type + ")"), p.count());
+        }
+      }
+    }
+    out(String.format("  span metrics %,d calls (every span, kept or dropped) in %,d series",
+        calls, series));
+    out(String.format("  service graph %,d edges:", edges.size()));
+    edges.forEach((edge, n) -> out(String.format("    %-44s %,8d requests", edge, n)));
   }
 
   private static String format(Map<String, Double> counts) {
