@@ -155,6 +155,7 @@ class CrashRecoveryTest {
         "  sampled: " + config.topics().sampled(),
         "  decisions: " + config.topics().decisions(),
         "  dead-letter: " + config.topics().deadLetter(),
+        "  metrics: " + config.topics().metrics(),
         "decision:",
         "  wait: " + config.decision().idleTimeout().toMillis() + "ms",
         "  root-grace: " + config.decision().rootGrace().toMillis() + "ms",

@@ -50,6 +50,7 @@ final class Pipelines {
         Map.entry("topics.sampled", "sampled-" + suffix),
         Map.entry("topics.decisions", "decisions-" + suffix),
         Map.entry("topics.dead-letter", "dlq-" + suffix),
+        Map.entry("topics.metrics", "metrics-" + suffix),
         Map.entry("decision.wait", wait),
         Map.entry("decision.root-grace", wait),
         Map.entry("rules.file", rules.toString()),
@@ -60,7 +61,7 @@ final class Pipelines {
     settings.putAll(extra);
     TailstreamConfig config = ConfigLoader.fromMap(settings);
     kafka.createTopics(partitions, config.topics().spans(), config.topics().sampled(),
-        config.topics().decisions(), config.topics().deadLetter());
+        config.topics().decisions(), config.topics().deadLetter(), config.topics().metrics());
     return config;
   }
 
@@ -77,6 +78,7 @@ final class Pipelines {
         Map.entry("topics.sampled", config.topics().sampled()),
         Map.entry("topics.decisions", config.topics().decisions()),
         Map.entry("topics.dead-letter", config.topics().deadLetter()),
+        Map.entry("topics.metrics", config.topics().metrics()),
         Map.entry("decision.wait", config.decision().idleTimeout().toMillis() + "ms"),
         Map.entry("decision.root-grace", config.decision().rootGrace().toMillis() + "ms"),
         Map.entry("rules.file", config.rules().file().toString()),

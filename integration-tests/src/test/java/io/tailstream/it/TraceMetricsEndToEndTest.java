@@ -28,7 +28,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -68,12 +67,10 @@ class TraceMetricsEndToEndTest {
   void metricsCountEverySpanAndExemplarsPointAtKeptTraces() throws Exception {
     Files.writeString(dir.resolve("rules.yaml"),
         "rules:\n  - name: default\n    action: { sample: 0.05 }\n");
-    String metricsTopic = "metrics-" + UUID.randomUUID().toString().substring(0, 8);
     TailstreamConfig config = Pipelines.config(kafka, dir, "metrics", dir.resolve("state"), "2s",
-        Map.of("topics.metrics", metricsTopic,
-            "metrics.flush-interval", "1s",
+        Map.of("metrics.flush-interval", "1s",
             "metrics.dimensions", "http.request.method=none"));
-    kafka.createTopics(Pipelines.PARTITIONS, metricsTopic);
+    String metricsTopic = config.topics().metrics();
 
     List<byte[]> records = new CopyOnWriteArrayList<>();
     TrafficGenerator generator = new TrafficGenerator(new TrafficGenerator.Settings(

@@ -36,6 +36,11 @@ public final class MetricsPublisher implements AutoCloseable {
   /** Room left in {@code max.request.size} for the record's key, headers and framing. */
   static final int RECORD_OVERHEAD_BYTES = 1024;
   private static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
+  /**
+   * How long a send may wait for the topic's metadata: a missing or unreachable metrics topic
+   * fails the export after this, instead of holding the publisher (and shutdown) for a minute.
+   */
+  private static final Duration MAX_BLOCK = Duration.ofSeconds(5);
 
   private final TraceMetrics metrics;
   private final Producer<String, byte[]> producer;
@@ -109,6 +114,7 @@ public final class MetricsPublisher implements AutoCloseable {
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "50");
     p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) SEND_TIMEOUT.toMillis());
+    p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) MAX_BLOCK.toMillis());
     p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) SEND_TIMEOUT.toMillis() / 2);
     return p;
   }

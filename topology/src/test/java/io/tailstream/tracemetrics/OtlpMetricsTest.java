@@ -201,6 +201,36 @@ class OtlpMetricsTest {
     assertThat(producer.history()).as("nothing changed in the third interval").isEmpty();
   }
 
+  @Test
+  void aFailedExportIsCountedAndTheNextOneCarriesItsData() throws Exception {
+    TailstreamConfig.Metrics config = ConfigLoader.fromMap(
+        Map.of("metrics.temporality", "delta")).metrics();
+    TraceMetrics m = new TraceMetrics(config, f -> { }, clock::get);
+    MockProducer<String, byte[]> producer =
+        new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    MetricsPublisher publisher = new MetricsPublisher(m, producer, "trace_metrics", config,
+        new OtlpMetricsEncoder("i", "v", 1 << 20), new SamplerMetrics(registry), clock::get);
+    var first = checkout(1);
+    m.traceDecided(first, OtlpTraceView.of(first, CompletionReason.IDLE), false, 0.0);
+
+    producer.sendException = new org.apache.kafka.common.errors.TimeoutException(
+        "Topic trace_metrics not present in metadata after 5000 ms.");
+    assertThat(publisher.flush()).isFalse();
+    producer.sendException = null;
+    var second = checkout(2);
+    m.traceDecided(second, OtlpTraceView.of(second, CompletionReason.IDLE), false, 0.0);
+    assertThat(publisher.flush()).isTrue();
+
+    Metric calls = byName(parse(producer.history())).get(TraceMetrics.CALLS);
+    assertThat(calls.getSum().getDataPointsList()).hasSize(6)
+        .allSatisfy(p -> assertThat(p.getAsInt()).isEqualTo(2));
+    assertThat(registry.get("tailstream.metrics.exports").tag("result", "failure").counter()
+        .count()).isEqualTo(1);
+    assertThat(registry.get("tailstream.metrics.exports").tag("result", "success").counter()
+        .count()).isEqualTo(1);
+  }
+
   private static List<MetricsData> parse(List<ProducerRecord<String, byte[]>> records)
       throws Exception {
     List<MetricsData> out = new ArrayList<>();

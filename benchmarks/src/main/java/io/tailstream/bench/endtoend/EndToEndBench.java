@@ -308,6 +308,7 @@ public final class EndToEndBench implements Callable<Integer> {
     m.put("topics.sampled", run + "-sampled");
     m.put("topics.decisions", run + "-decisions");
     m.put("topics.dead-letter", run + "-dlq");
+    m.put("topics.metrics", run + "-metrics");
     m.put("decision.wait", wait);
     m.put("decision.root-grace", rootGrace);
     m.put("decision.max-trace-age", maxAge);
@@ -321,7 +322,8 @@ public final class EndToEndBench implements Callable<Integer> {
   }
 
   private void createOutputTopics(String run) throws Exception {
-    cluster.createTopics(partitions, run + "-sampled", run + "-decisions", run + "-dlq");
+    cluster.createTopics(partitions, run + "-sampled", run + "-decisions", run + "-dlq",
+        run + "-metrics");
   }
 
   private Results.Drain drainSampler(String run, String input, RecordLayout layout,
@@ -543,7 +545,7 @@ public final class EndToEndBench implements Callable<Integer> {
 
   private void cleanUp(String run, String appId, String... topics) throws IOException {
     List<String> names = new ArrayList<>(List.of(run + "-sampled", run + "-decisions",
-        run + "-dlq"));
+        run + "-dlq", run + "-metrics"));
     names.addAll(List.of(topics));
     cluster.deleteTopics(appId + "-", names.toArray(new String[0]));
     deleteRecursively(workDir.resolve("state-" + run));
