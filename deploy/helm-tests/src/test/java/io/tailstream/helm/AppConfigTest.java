@@ -68,6 +68,12 @@ class AppConfigTest {
         .isEqualTo(values.at("/state/rocksdbMemoryMiB").asLong() * 1024 * 1024);
     assertThat(config.applicationId()).isEqualTo(values.at("/config/application-id").asText());
     assertThat(config.topics().spans()).isEqualTo(values.at("/config/topics/spans").asText());
+    JsonNode dimensions = values.at("/config/metrics/dimensions");
+    assertThat(config.metrics().dimensions()).hasSize(dimensions.size());
+    if (!values.at("/config/metrics/temporality").isMissingNode()) {
+      assertThat(config.metrics().temporality().name())
+          .isEqualToIgnoringCase(values.at("/config/metrics/temporality").asText());
+    }
   }
 
   @ParameterizedTest
