@@ -39,9 +39,7 @@ public final class PrometheusTraceMetrics implements MultiCollector {
 
   @Override
   public List<String> getPrometheusNames() {
-    List<String> names = new ArrayList<>();
-    metrics.snapshot().forEach(f -> names.add(f.prometheusName()));
-    return names;
+    return TraceMetrics.PROMETHEUS_NAMES;
   }
 
   private static CounterSnapshot counter(MetricFamily family) {

@@ -44,6 +44,13 @@ public final class TraceMetrics {
   public static final String TRACE_KEPT = "tailstream.trace.kept";
   public static final String TRACE_ADJUSTED = "tailstream.trace.adjusted_count";
 
+  /** The families' names on {@code /metrics}, in {@link #snapshot()} order. */
+  static final List<String> PROMETHEUS_NAMES = List.of("traces_span_metrics_calls",
+      "traces_span_metrics_duration_milliseconds", "traces_service_graph_request",
+      "traces_service_graph_request_failed", "traces_service_graph_request_server_seconds",
+      "traces_service_graph_request_client_seconds", "tailstream_trace_duration_seconds",
+      "tailstream_trace_count", "tailstream_trace_kept", "tailstream_trace_adjusted_count");
+
   /** The value of {@code service.name} for a resource without one, as the OTel SDKs write it. */
   static final String UNKNOWN_SERVICE = "unknown_service";
   /** Root service and name of a trace without a root span. */

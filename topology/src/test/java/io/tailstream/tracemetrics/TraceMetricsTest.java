@@ -223,6 +223,12 @@ class TraceMetricsTest {
   }
 
   @Test
+  void prometheusNamesListsEverySnapshotFamilyInOrder() {
+    assertThat(metrics(Map.of()).snapshot()).extracting(MetricFamily::prometheusName)
+        .containsExactlyElementsOf(TraceMetrics.PROMETHEUS_NAMES);
+  }
+
+  @Test
   void lateSpansAreCallsButNotEdges() {
     TraceMetrics m = metrics(Map.of());
     m.lateSpans(checkout(1), true);
