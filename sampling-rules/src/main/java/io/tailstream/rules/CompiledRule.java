@@ -1,6 +1,5 @@
 package io.tailstream.rules;
 
-import dev.cel.runtime.Program;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -9,7 +8,7 @@ final class CompiledRule {
 
   private final String name;
   private final String whenSource;
-  private final Program when;
+  private final CompiledWhen when;
   private final RuleAction action;
   private final LongAdder failures = new LongAdder();
   private final AtomicBoolean failureLogged = new AtomicBoolean();
@@ -22,7 +21,7 @@ final class CompiledRule {
    * @param whenSource the {@code when} expression as written, or null for a catch-all rule
    * @param when the compiled {@code when}, or null for a catch-all rule
    */
-  CompiledRule(String name, String whenSource, Program when, RuleAction action) {
+  CompiledRule(String name, String whenSource, CompiledWhen when, RuleAction action) {
     this.name = name;
     this.whenSource = whenSource;
     this.when = when;
@@ -39,7 +38,7 @@ final class CompiledRule {
   }
 
   /** The compiled {@code when}, or null for a catch-all rule. */
-  Program when() {
+  CompiledWhen when() {
     return when;
   }
 

@@ -52,6 +52,9 @@ public final class RuleSet {
     Map<String, CompiledRule> byName = new LinkedHashMap<>();
     for (CompiledRule rule : rules) {
       byName.put(rule.name(), rule);
+      if (rule.when() != null) {
+        LOG.debug("Rule '{}' in {} evaluates its 'when' as {}", rule.name(), source, rule.when());
+      }
     }
     this.rulesByName = byName;
     this.ruleNames = List.copyOf(byName.keySet());

@@ -166,7 +166,7 @@ final class RulesFileParser implements ProblemSink {
     List<CompiledRule> rules = new ArrayList<>(drafts.size());
     for (RuleDraft draft : drafts) {
       if (draft != null && draft.isComplete()) {
-        rules.add(new CompiledRule(draft.name, draft.whenSource, draft.program, draft.action));
+        rules.add(new CompiledRule(draft.name, draft.whenSource, draft.when, draft.action));
       }
     }
     return rules;
@@ -210,7 +210,7 @@ final class RulesFileParser implements ProblemSink {
       }
       if (key.equals(WHEN)) {
         draft.whenKey = tuple.getKeyNode();
-        draft.program = compileWhen(tuple.getValueNode());
+        draft.when = compileWhen(tuple.getValueNode());
         if (tuple.getValueNode() instanceof ScalarNode) {
           draft.whenSource = ((ScalarNode) tuple.getValueNode()).getValue();
         }
@@ -238,7 +238,7 @@ final class RulesFileParser implements ProblemSink {
     return name;
   }
 
-  private Program compileWhen(Node node) {
+  private CompiledWhen compileWhen(Node node) {
     if (!(node instanceof ScalarNode) || isNull(node)) {
       problem(node, "'when' must be a CEL expression");
       return null;
@@ -250,7 +250,7 @@ final class RulesFileParser implements ProblemSink {
     }
     WhenCompiler.Compiled compiled = WhenCompiler.compile(scalar.getValue());
     if (compiled.program() != null) {
-      return compiled.program();
+      return CompiledWhen.of(compiled.program(), compiled.ast());
     }
     ScalarPositions positions = ScalarPositions.of(text, scalar);
     for (WhenCompiler.Issue issue : compiled.issues()) {
@@ -497,7 +497,7 @@ final class RulesFileParser implements ProblemSink {
     private String name;
     private Node whenKey;
     private String whenSource;
-    private Program program;
+    private CompiledWhen when;
     private RuleAction action;
 
     RuleDraft(Node node, int index) {
@@ -511,7 +511,7 @@ final class RulesFileParser implements ProblemSink {
     }
 
     boolean isComplete() {
-      return name != null && action != null && (whenKey == null || program != null);
+      return name != null && action != null && (whenKey == null || when != null);
     }
   }
 }

@@ -10,8 +10,11 @@ import java.util.Optional;
  */
 final class SpanValue extends ViewStruct<SpanValue> {
 
+  /** What {@code root} reads in a trace whose root span has not arrived: empty fields. */
+  static final SpanView EMPTY_ROOT_SPAN = new EmptySpan();
+
   /** The {@code root} of a trace whose root span has not arrived. */
-  static final SpanValue EMPTY_ROOT = new SpanValue(new EmptySpan());
+  static final SpanValue EMPTY_ROOT = new SpanValue(EMPTY_ROOT_SPAN);
 
   private final SpanView span;
   // Converted on first selection and kept for every later rule of the evaluation. EMPTY_ROOT is
@@ -39,24 +42,35 @@ final class SpanValue extends ViewStruct<SpanValue> {
         return Duration.ofNanos(span.durationNanos());
       case "attributes":
         if (attributes == null) {
-          // An OTLP span is read from its key-values, without converting them into a map first.
-          attributes =
-              span instanceof OtlpSpanView
-                  ? ((OtlpSpanView) span).celAttributes()
-                  : AttributeMapValue.of(span.attributes());
+          attributes = celAttributes(span);
         }
         return attributes;
       case "resource":
         if (resource == null) {
-          resource =
-              span instanceof OtlpSpanView
-                  ? ((OtlpSpanView) span).celResource()
-                  : AttributeMapValue.of(span.resource());
+          resource = celResource(span);
         }
         return resource;
       default:
         throw new IllegalArgumentException("no such field '" + field + "' in a span");
     }
+  }
+
+  /**
+   * Returns a span's attributes as CEL sees them, which is also what the {@code when} predicates
+   * compiled to Java read.
+   */
+  static AttributeMapValue celAttributes(SpanView span) {
+    // An OTLP span is read from its key-values, without converting them into a map first.
+    return span instanceof OtlpSpanView
+        ? ((OtlpSpanView) span).celAttributes()
+        : AttributeMapValue.of(span.attributes());
+  }
+
+  /** Returns a span's resource attributes as CEL sees them; see {@link #celAttributes}. */
+  static AttributeMapValue celResource(SpanView span) {
+    return span instanceof OtlpSpanView
+        ? ((OtlpSpanView) span).celResource()
+        : AttributeMapValue.of(span.resource());
   }
 
   /** Proto3-like presence: a field is present when it is not empty or zero. */

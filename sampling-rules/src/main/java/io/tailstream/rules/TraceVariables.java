@@ -9,7 +9,7 @@ import java.util.Optional;
 /**
  * Resolves {@code trace}, {@code root} and {@code spans} for one evaluation of a rule set. Each
  * variable is built when the first rule reads it and then reused by later rules; one instance
- * serves one thread.
+ * serves one thread. The {@code when} predicates compiled to Java read the trace through it too.
  */
 final class TraceVariables implements CelVariableResolver {
 
@@ -17,9 +17,26 @@ final class TraceVariables implements CelVariableResolver {
   private TraceValue traceValue;
   private SpanValue rootValue;
   private List<SpanValue> spansValue;
+  private SpanView rootSpan;
 
   TraceVariables(TraceView trace) {
     this.trace = trace;
+  }
+
+  /** The trace being decided. */
+  TraceView trace() {
+    return trace;
+  }
+
+  /**
+   * The span that {@code root} reads: the root span, or {@link SpanValue#EMPTY_ROOT_SPAN} when it
+   * has not arrived.
+   */
+  SpanView rootSpan() {
+    if (rootSpan == null) {
+      rootSpan = trace.root().orElse(SpanValue.EMPTY_ROOT_SPAN);
+    }
+    return rootSpan;
   }
 
   @Override

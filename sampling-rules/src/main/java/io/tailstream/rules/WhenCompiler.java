@@ -51,13 +51,20 @@ final class WhenCompiler {
    */
   record Issue(int line, int column, String message) {}
 
-  /** A compiled expression: a program, or the issues that prevented one. */
-  record Compiled(Program program, List<Issue> issues) {
+  /**
+   * A compiled expression: a program and the type-checked expression it was planned from, or the
+   * issues that prevented them.
+   */
+  record Compiled(Program program, CelAbstractSyntaxTree ast, List<Issue> issues) {
     Compiled {
       issues = List.copyOf(issues);
-      if ((program == null) == issues.isEmpty()) {
-        throw new IllegalArgumentException("either a program or issues");
+      if ((program == null) == issues.isEmpty() || (program == null) != (ast == null)) {
+        throw new IllegalArgumentException("either a program and its AST, or issues");
       }
+    }
+
+    static Compiled failed(Issue issue) {
+      return new Compiled(null, null, List.of(issue));
     }
   }
 
@@ -86,12 +93,12 @@ final class WhenCompiler {
     }
     CelType type = ast.getResultType();
     if (type.kind() != expected) {
-      return new Compiled(null, List.of(new Issue(1, 0, wrongType.apply(type))));
+      return Compiled.failed(new Issue(1, 0, wrongType.apply(type)));
     }
     try {
-      return new Compiled(CEL.createProgram(ast), List.of());
+      return new Compiled(CEL.createProgram(ast), ast, List.of());
     } catch (CelEvaluationException e) {
-      return new Compiled(null, List.of(new Issue(1, 0, e.getMessage())));
+      return Compiled.failed(new Issue(1, 0, e.getMessage()));
     }
   }
 
@@ -111,6 +118,6 @@ final class WhenCompiler {
     if (issues.isEmpty()) {
       issues.add(new Issue(1, 0, "the expression does not compile"));
     }
-    return new Compiled(null, issues);
+    return new Compiled(null, null, issues);
   }
 }

@@ -24,8 +24,9 @@ class WhenExpressionFuzzTest {
   /**
    * A {@code when} either compiles, and then its rule decides {@link RuleSetFuzzTest#CHECKOUT} the
    * same way every time without throwing (a failing expression counts as not matched), or the
-   * file is rejected with problems that all point into the expression's line. Any other
-   * throwable, a timeout or an out-of-memory error is a finding.
+   * file is rejected with problems that all point into the expression's line. Where the
+   * expression is compiled to Java, the Java predicate agrees with CEL. Any other throwable, a
+   * timeout or an out-of-memory error is a finding.
    */
   @FuzzTest(maxDuration = "12s")
   @Timeout(10)
@@ -66,7 +67,16 @@ class WhenExpressionFuzzTest {
     ".matches(",
     " ? ",
     " && ",
-    " || "
+    " || ",
+    " == ",
+    " >= ",
+    " < ",
+    "1u",
+    "-0.0",
+    "double(\"NaN\")",
+    "[\"a\", 1]",
+    ".endsWith(",
+    ".contains("
   })
   void compilesAndEvaluatesWithoutThrowingOrReportsProblemsOnItsLine(byte[] input) {
     String when = new String(input, UTF_8);
@@ -93,6 +103,16 @@ class WhenExpressionFuzzTest {
                     .isGreaterThanOrEqualTo(WHEN_PREFIX.length());
               });
       return;
+    }
+
+    // Where the expression is compiled to Java, the Java predicate gives CEL's own result.
+    CompiledWhen compiled = rules.compiledRules().get(0).when();
+    if (compiled.isCompiledToJava()) {
+      assertThat(compiled.predicate().test(new TraceVariables(RuleSetFuzzTest.CHECKOUT), null))
+          .as("%s evaluated as %s", when, compiled)
+          .isEqualTo(
+              WhenPredicateCompilerTest.celResult(
+                  CompiledWhen.celOnly(compiled.program()), RuleSetFuzzTest.CHECKOUT));
     }
 
     List<Exception> failures = new ArrayList<>();
