@@ -1,0 +1,25 @@
+package io.tailstream.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tailstream.config.ConfigLoader;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+
+class StreamsSettingsTest {
+
+  @Test
+  void streamsProducerCompressesWithLz4ByDefault() {
+    Properties p = StreamsSettings.of(ConfigLoader.fromMap(Map.of()));
+    assertThat(p.getProperty("producer.compression.type")).isEqualTo("lz4");
+    assertThat(p.getProperty("processing.guarantee")).isEqualTo("exactly_once_v2");
+  }
+
+  @Test
+  void kafkaPropertiesOverrideTheDefaults() {
+    Properties p = StreamsSettings.of(ConfigLoader.fromMap(Map.of(
+        "kafka.properties.producer.compression.type", "zstd")));
+    assertThat(p.getProperty("producer.compression.type")).isEqualTo("zstd");
+  }
+}
