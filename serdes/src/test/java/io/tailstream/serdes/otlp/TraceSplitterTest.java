@@ -354,6 +354,27 @@ class TraceSplitterTest {
                 + ".string_value is not valid UTF-8");
   }
 
+  /** The ASCII check reads eight bytes at a time: a bad byte anywhere, at any length, counts. */
+  @Test
+  void findsInvalidUtf8AtEveryPositionOfStringsOfEveryLength() throws Exception {
+    for (int length = 1; length <= 24; length++) {
+      String marker = "#".repeat(length);
+      for (int bad = 0; bad < length; bad++) {
+        byte[] bytes = recordOf(span(1, 1, 0).addAttributes(attribute("k", marker)).build())
+            .toByteArray();
+        int at = indexOf(bytes, marker.getBytes(StandardCharsets.UTF_8));
+        bytes[at + bad] = (byte) 0xff;
+        assertThatThrownBy(() -> TraceSplitter.split(bytes))
+            .as("length %d, bad byte at %d", length, bad)
+            .isExactlyInstanceOf(CorruptSpanDataException.class);
+      }
+      // Valid non-ASCII UTF-8 (a two-byte é) still passes.
+      String text = "é" + "#".repeat(length);
+      assertThat(TraceSplitter.split(recordOf(span(1, 1, 0)
+          .addAttributes(attribute("k", text)).build()).toByteArray())).hasSize(1);
+    }
+  }
+
   @Test
   void rejectsInvalidWireTypeAndUnmatchedEndGroupTags() {
     assertThatThrownBy(() -> TraceSplitter.split(len(1, len(2, bytes(0x0f)))))
