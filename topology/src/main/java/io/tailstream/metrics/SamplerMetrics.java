@@ -72,6 +72,9 @@ public final class SamplerMetrics {
     this.traceAge = Timer.builder("tailstream.trace.age")
         .description("Time from a trace's first span arriving to its decision")
         .publishPercentiles(0.5, 0.99)
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(1))
+        .maximumExpectedValue(Duration.ofHours(1))
         .register(registry);
     this.spansPerTrace = DistributionSummary.builder("tailstream.trace.spans")
         .description("Spans per decided trace")

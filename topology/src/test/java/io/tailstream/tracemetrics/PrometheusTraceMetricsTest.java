@@ -52,6 +52,8 @@ class PrometheusTraceMetricsTest {
     assertThat(scrape).contains("tailstream_trace_duration_seconds_bucket{outcome=\"error\","
         + "root_name=\"GET /checkout\",root_service=\"frontend\",le=\"0.2\"} 2");
     assertThat(scrape).contains("tailstream_buffer_traces ");
+    assertThat(scrape).contains("tailstream_decision_delay_seconds_bucket{");
+    assertThat(scrape).contains("tailstream_trace_age_seconds_bucket{");
   }
 
   @Test
