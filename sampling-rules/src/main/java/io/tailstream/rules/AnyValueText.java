@@ -6,9 +6,10 @@ import java.util.Base64;
 
 /**
  * The canonical text of an OTLP value, which {@code hash} hashes when a redact entry matches a
- * non-string value by its key. It must never change: a changed text changes every stored hash.
+ * non-string value by its key, and the value of a span-metric dimension read from an attribute.
+ * It must never change: a changed text changes every stored hash.
  */
-final class AnyValueText {
+public final class AnyValueText {
 
   private AnyValueText() {}
 
@@ -18,7 +19,7 @@ final class AnyValueText {
    * as compact JSON (in their order, with those texts as JSON strings and numbers), and the empty
    * string for a value that is not set.
    */
-  static String canonical(AnyValue value) {
+  public static String canonical(AnyValue value) {
     if (value.getValueCase() == AnyValue.ValueCase.STRING_VALUE) {
       return value.getStringValue();
     }

@@ -23,9 +23,11 @@ import java.util.List;
  */
 public final class PrometheusTraceMetrics implements MultiCollector {
   private final TraceMetrics metrics;
+  private final List<String> names;
 
   public PrometheusTraceMetrics(TraceMetrics metrics) {
     this.metrics = metrics;
+    this.names = metrics.snapshot().stream().map(MetricFamily::prometheusName).toList();
   }
 
   @Override
@@ -39,7 +41,7 @@ public final class PrometheusTraceMetrics implements MultiCollector {
 
   @Override
   public List<String> getPrometheusNames() {
-    return TraceMetrics.PROMETHEUS_NAMES;
+    return names;
   }
 
   private static CounterSnapshot counter(MetricFamily family) {

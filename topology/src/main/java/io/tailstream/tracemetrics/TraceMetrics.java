@@ -1,7 +1,6 @@
 package io.tailstream.tracemetrics;
 
 import com.google.protobuf.ByteString;
-import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
@@ -10,6 +9,7 @@ import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
 import io.opentelemetry.proto.trace.v1.TracesData;
 import io.tailstream.config.TailstreamConfig;
+import io.tailstream.rules.AnyValueText;
 import io.tailstream.rules.SpanView;
 import io.tailstream.rules.TraceView;
 import io.tailstream.tracemetrics.MetricFamily.Type;
@@ -43,13 +43,6 @@ public final class TraceMetrics {
   public static final String TRACE_COUNT = "tailstream.trace.count";
   public static final String TRACE_KEPT = "tailstream.trace.kept";
   public static final String TRACE_ADJUSTED = "tailstream.trace.adjusted_count";
-
-  /** The families' names on {@code /metrics}, in {@link #snapshot()} order. */
-  static final List<String> PROMETHEUS_NAMES = List.of("traces_span_metrics_calls",
-      "traces_span_metrics_duration_milliseconds", "traces_service_graph_request",
-      "traces_service_graph_request_failed", "traces_service_graph_request_server_seconds",
-      "traces_service_graph_request_client_seconds", "tailstream_trace_duration_seconds",
-      "tailstream_trace_count", "tailstream_trace_kept", "tailstream_trace_adjusted_count");
 
   /** The value of {@code service.name} for a resource without one, as the OTel SDKs write it. */
   static final String UNKNOWN_SERVICE = "unknown_service";
@@ -372,24 +365,10 @@ public final class TraceMetrics {
   static String attribute(List<KeyValue> attributes, String key) {
     for (KeyValue kv : attributes) {
       if (kv.getKey().equals(key)) {
-        return text(kv.getValue());
+        return AnyValueText.canonical(kv.getValue());
       }
     }
     return null;
   }
 
-  private static String text(AnyValue value) {
-    return switch (value.getValueCase()) {
-      case STRING_VALUE -> value.getStringValue();
-      case BOOL_VALUE -> Boolean.toString(value.getBoolValue());
-      case INT_VALUE -> Long.toString(value.getIntValue());
-      case DOUBLE_VALUE -> Double.toString(value.getDoubleValue());
-      case ARRAY_VALUE -> {
-        List<String> items = new ArrayList<>();
-        value.getArrayValue().getValuesList().forEach(v -> items.add(text(v)));
-        yield items.toString();
-      }
-      default -> "";
-    };
-  }
 }

@@ -224,8 +224,10 @@ class TraceMetricsTest {
 
   @Test
   void prometheusNamesListsEverySnapshotFamilyInOrder() {
-    assertThat(metrics(Map.of()).snapshot()).extracting(MetricFamily::prometheusName)
-        .containsExactlyElementsOf(TraceMetrics.PROMETHEUS_NAMES);
+    TraceMetrics m = metrics(Map.of());
+    decide(m, checkout(1), true, 1.0);
+    assertThat(m.snapshot()).extracting(MetricFamily::prometheusName)
+        .containsExactlyElementsOf(new PrometheusTraceMetrics(m).getPrometheusNames());
   }
 
   @Test
