@@ -37,14 +37,45 @@ final class AttributeMapValue extends StructValue<String, AttributeMapValue>
 
   private static final AttributeMapValue EMPTY = new AttributeMapValue(null, Map.of());
 
-  // The OTLP key-values that lookups scan, or null for a value made from a converted map.
-  private final List<KeyValue> keyValues;
-  // All entries, converted; built from keyValues on first need. Volatile, as a result that
+  /**
+   * What {@link KeyValueSource#lookup} returns for a key whose value is a bytes, array or
+   * key-value list value, which only the converted entries hold in CEL's form.
+   */
+  static final Object NEEDS_CONVERSION = new Object();
+
+  /** OTLP key-values that a lookup by key scans: parsed, or still in their wire form. */
+  interface KeyValueSource {
+    /**
+     * The value of the first key-value with this key whose value is set, as {@link #get} returns
+     * it, {@link #NEEDS_CONVERSION} for a value that is not a string, boolean, integer or double,
+     * or null if there is none.
+     */
+    Object lookup(String key);
+
+    /**
+     * The first value with this key that is a string, as OTLP readers find {@code service.name};
+     * null if there is none.
+     */
+    String firstString(String key);
+
+    /**
+     * The value of the first key-value with this key, set or not, as {@link
+     * AnyValueText#canonical} writes it; null if there is none.
+     */
+    String text(String key);
+
+    /** All key-values, parsed. */
+    List<KeyValue> keyValues();
+  }
+
+  // Where lookups scan, or null for a value made from a converted map.
+  private final KeyValueSource source;
+  // All entries, converted; built from the source on first need. Volatile, as a result that
   // escapes an evaluation may be read by other threads.
   private volatile Map<String, Object> entries;
 
-  private AttributeMapValue(List<KeyValue> keyValues, Map<String, Object> entries) {
-    this.keyValues = keyValues;
+  private AttributeMapValue(KeyValueSource source, Map<String, Object> entries) {
+    this.source = source;
     this.entries = entries;
   }
 
@@ -69,7 +100,12 @@ final class AttributeMapValue extends StructValue<String, AttributeMapValue>
    * map, converts them all.
    */
   static AttributeMapValue ofKeyValues(List<KeyValue> keyValues) {
-    return keyValues.isEmpty() ? EMPTY : new AttributeMapValue(keyValues, null);
+    return keyValues.isEmpty() ? EMPTY : new AttributeMapValue(new ParsedKeyValues(keyValues), null);
+  }
+
+  /** Like {@link #ofKeyValues(List)}, for key-values that may still be in their wire form. */
+  static AttributeMapValue ofSource(KeyValueSource source) {
+    return new AttributeMapValue(source, null);
   }
 
   private static Map<String, Object> converted(Map<String, Object> attributes) {
@@ -111,7 +147,7 @@ final class AttributeMapValue extends StructValue<String, AttributeMapValue>
   private Map<String, Object> entries() {
     Map<String, Object> result = entries;
     if (result == null) {
-      result = converted(AttributeValues.toMap(keyValues));
+      result = converted(AttributeValues.toMap(source.keyValues()));
       entries = result;
     }
     return result;
@@ -190,33 +226,71 @@ final class AttributeMapValue extends StructValue<String, AttributeMapValue>
     if (!(key instanceof String)) {
       return null;
     }
-    // Avoid the iterator: this runs for every span a rule's spans.exists() visits.
-    for (int i = 0; i < keyValues.size(); i++) {
-      KeyValue keyValue = keyValues.get(i);
-      if (!keyValue.getKey().equals(key)) {
-        continue;
+    Object value = source.lookup((String) key);
+    return value == NEEDS_CONVERSION ? entries().get(key) : value;
+  }
+
+  /** Parsed key-values. */
+  record ParsedKeyValues(List<KeyValue> keyValues) implements KeyValueSource {
+    @Override
+    public String firstString(String key) {
+      for (KeyValue keyValue : keyValues) {
+        if (keyValue.getKey().equals(key) && keyValue.getValue().hasStringValue()) {
+          return keyValue.getValue().getStringValue();
+        }
       }
-      AnyValue value = keyValue.getValue();
-      switch (value.getValueCase()) {
-        case STRING_VALUE:
-          return value.getStringValue();
-        case BOOL_VALUE:
-          return value.getBoolValue();
-        case INT_VALUE:
-          return value.getIntValue();
-        case DOUBLE_VALUE:
-          return value.getDoubleValue();
-        case BYTES_VALUE:
-        case ARRAY_VALUE:
-        case KVLIST_VALUE:
-          return entries().get(key);
-        case VALUE_NOT_SET:
-        default:
-          // Left out, as by AttributeValues.toMap: a later duplicate of the key may count.
-          break;
-      }
+      return null;
     }
-    return null;
+
+    @Override
+    public String text(String key) {
+      for (KeyValue keyValue : keyValues) {
+        if (keyValue.getKey().equals(key)) {
+          return AnyValueText.canonical(keyValue.getValue());
+        }
+      }
+      return null;
+    }
+
+    @Override
+    public Object lookup(String key) {
+      // Avoid the iterator: this runs for every span a rule's spans.exists() visits.
+      for (int i = 0; i < keyValues.size(); i++) {
+        KeyValue keyValue = keyValues.get(i);
+        if (keyValue.getKey().equals(key)) {
+          Object value = scalarOrMarker(keyValue.getValue());
+          if (value != null) {
+            return value;
+          }
+          // Not set: left out, as by AttributeValues.toMap, so a later duplicate may count.
+        }
+      }
+      return null;
+    }
+  }
+
+  /**
+   * The value of an OTLP value as a lookup returns it: a string, boolean, integer or double as
+   * is, {@link #NEEDS_CONVERSION} for the other types, null when not set.
+   */
+  static Object scalarOrMarker(AnyValue value) {
+    switch (value.getValueCase()) {
+      case STRING_VALUE:
+        return value.getStringValue();
+      case BOOL_VALUE:
+        return value.getBoolValue();
+      case INT_VALUE:
+        return value.getIntValue();
+      case DOUBLE_VALUE:
+        return value.getDoubleValue();
+      case BYTES_VALUE:
+      case ARRAY_VALUE:
+      case KVLIST_VALUE:
+        return NEEDS_CONVERSION;
+      case VALUE_NOT_SET:
+      default:
+        return null;
+    }
   }
 
   @Override

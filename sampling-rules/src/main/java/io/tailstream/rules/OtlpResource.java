@@ -1,22 +1,29 @@
 package io.tailstream.rules;
 
-import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.resource.v1.Resource;
 import java.util.Map;
 
-/** The resource that spans of one {@code ResourceSpans} share, converted once and lazily. */
+/**
+ * The resource that spans of one {@code ResourceSpans} share, parsed or still in its wire form;
+ * its attributes are converted once and lazily.
+ */
 final class OtlpResource {
 
   private static final String SERVICE_NAME = "service.name";
 
-  private final Resource resource;
+  private final AttributeMapValue.KeyValueSource source;
   private final String service;
   private volatile Map<String, Object> attributes;
   private volatile AttributeMapValue celAttributes;
 
   OtlpResource(Resource resource) {
-    this.resource = resource;
-    this.service = serviceName(resource);
+    this(new AttributeMapValue.ParsedKeyValues(resource.getAttributesList()));
+  }
+
+  OtlpResource(AttributeMapValue.KeyValueSource source) {
+    this.source = source;
+    String name = source.firstString(SERVICE_NAME);
+    this.service = name == null ? "" : name;
   }
 
   String service() {
@@ -26,7 +33,7 @@ final class OtlpResource {
   Map<String, Object> attributes() {
     Map<String, Object> result = attributes;
     if (result == null) {
-      result = AttributeValues.toMap(resource.getAttributesList());
+      result = AttributeValues.toMap(source.keyValues());
       attributes = result;
     }
     return result;
@@ -36,21 +43,16 @@ final class OtlpResource {
     AttributeMapValue result = celAttributes;
     if (result == null) {
       Map<String, Object> converted = attributes;
-      result =
-          converted != null
-              ? AttributeMapValue.of(converted)
-              : AttributeMapValue.ofKeyValues(resource.getAttributesList());
+      result = converted != null
+          ? AttributeMapValue.of(converted)
+          : AttributeMapValue.ofSource(source);
       celAttributes = result;
     }
     return result;
   }
 
-  private static String serviceName(Resource resource) {
-    for (KeyValue keyValue : resource.getAttributesList()) {
-      if (keyValue.getKey().equals(SERVICE_NAME) && keyValue.getValue().hasStringValue()) {
-        return keyValue.getValue().getStringValue();
-      }
-    }
-    return "";
+  /** The text of a resource attribute; see {@link AttributeMapValue.KeyValueSource#text}. */
+  String attributeText(String key) {
+    return source.text(key);
   }
 }

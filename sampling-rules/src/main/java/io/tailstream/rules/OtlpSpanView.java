@@ -4,8 +4,8 @@ import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
 import java.util.Map;
 
-/** A {@link SpanView} over an OTLP span; attributes are converted on first use. */
-final class OtlpSpanView implements SpanView {
+/** A {@link SpanView} over a parsed OTLP span; attributes are converted on first use. */
+final class OtlpSpanView implements OtlpSpan {
 
   private final Span span;
   private final OtlpResource resource;
@@ -28,43 +28,21 @@ final class OtlpSpanView implements SpanView {
 
   @Override
   public String kind() {
-    switch (span.getKind()) {
-      case SPAN_KIND_INTERNAL:
-        return "INTERNAL";
-      case SPAN_KIND_SERVER:
-        return "SERVER";
-      case SPAN_KIND_CLIENT:
-        return "CLIENT";
-      case SPAN_KIND_PRODUCER:
-        return "PRODUCER";
-      case SPAN_KIND_CONSUMER:
-        return "CONSUMER";
-      case SPAN_KIND_UNSPECIFIED:
-      case UNRECOGNIZED:
-      default:
-        return "UNSPECIFIED";
-    }
+    return OtlpSpan.kindName(span.getKind());
   }
 
   @Override
   public String status() {
-    switch (span.getStatus().getCode()) {
-      case STATUS_CODE_OK:
-        return "OK";
-      case STATUS_CODE_ERROR:
-        return "ERROR";
-      case STATUS_CODE_UNSET:
-      case UNRECOGNIZED:
-      default:
-        return "UNSET";
-    }
+    return OtlpSpan.statusName(span.getStatus().getCode());
   }
 
-  boolean isError() {
+  @Override
+  public boolean isError() {
     return span.getStatus().getCode() == Status.StatusCode.STATUS_CODE_ERROR;
   }
 
-  boolean hasParent() {
+  @Override
+  public boolean hasParent() {
     return !span.getParentSpanId().isEmpty();
   }
 
@@ -73,35 +51,9 @@ final class OtlpSpanView implements SpanView {
     return span.getStartTimeUnixNano();
   }
 
-  long endUnixNano() {
-    return span.getEndTimeUnixNano();
-  }
-
-  /**
-   * Whether both timestamps are set. OTLP timestamps are unsigned, so one at or above 2^63 (the
-   * year 2262) reads as negative here and does not count as set either.
-   */
-  boolean hasPlausibleTimestamps() {
-    return span.getStartTimeUnixNano() > 0 && span.getEndTimeUnixNano() > 0;
-  }
-
-  /** Whether the span ends before it starts. */
-  boolean endsBeforeStart() {
-    return span.getEndTimeUnixNano() < span.getStartTimeUnixNano();
-  }
-
-  /** The end, or the start for a span that ends before it starts. */
-  long clampedEndUnixNano() {
-    return Math.max(span.getStartTimeUnixNano(), span.getEndTimeUnixNano());
-  }
-
   @Override
-  public long durationNanos() {
-    if (!hasPlausibleTimestamps()) {
-      // An unset start would turn the end into a duration of decades.
-      return 0L;
-    }
-    return Math.max(0L, span.getEndTimeUnixNano() - span.getStartTimeUnixNano());
+  public long endUnixNano() {
+    return span.getEndTimeUnixNano();
   }
 
   @Override
@@ -115,15 +67,16 @@ final class OtlpSpanView implements SpanView {
   }
 
   /** The attributes for CEL: the converted map if there is one already, else the key-values. */
-  AttributeMapValue celAttributes() {
+  @Override
+  public AttributeMapValue celAttributes() {
     Map<String, Object> converted = attributes;
     return converted != null
         ? AttributeMapValue.of(converted)
         : AttributeMapValue.ofKeyValues(span.getAttributesList());
   }
 
-  /** The resource attributes for CEL, shared by the spans of the resource. */
-  AttributeMapValue celResource() {
+  @Override
+  public AttributeMapValue celResource() {
     return resource.celAttributes();
   }
 

@@ -127,14 +127,9 @@ public final class OtlpTraceView implements TraceView {
     requireNonNull(data, "data");
     requireNonNull(completion, "completion");
     requireNonNull(maxClockSkew, "maxClockSkew");
-    if (maxClockSkew.isNegative() || maxClockSkew.isZero()) {
-      throw new IllegalArgumentException("maxClockSkew must be positive");
-    }
+    TraceSummary.requirePositive(maxClockSkew);
     List<OtlpSpanView> spans = new ArrayList<>();
     ByteString traceId = null;
-    OtlpSpanView root = null;
-    int errors = 0;
-    Set<String> services = new HashSet<>();
     for (ResourceSpans resourceSpans : data.getResourceSpansList()) {
       OtlpResource resource = new OtlpResource(resourceSpans.getResource());
       for (ScopeSpans scopeSpans : resourceSpans.getScopeSpansList()) {
@@ -144,16 +139,7 @@ public final class OtlpTraceView implements TraceView {
           } else if (!traceId.equals(span.getTraceId())) {
             throw new IllegalArgumentException("the spans belong to more than one trace");
           }
-          OtlpSpanView view = new OtlpSpanView(span, resource);
-          spans.add(view);
-          services.add(view.service());
-          if (view.isError()) {
-            errors++;
-          }
-          if (!view.hasParent()
-              && (root == null || view.startUnixNano() < root.startUnixNano())) {
-            root = view;
-          }
+          spans.add(new OtlpSpanView(span, resource));
         }
       }
     }
@@ -164,67 +150,17 @@ public final class OtlpTraceView implements TraceView {
       throw new IllegalArgumentException(
           "the trace ID has " + traceId.size() + " bytes but it must have " + TRACE_ID_BYTES);
     }
-    long median = medianPlausibleEnd(spans);
-    long skewNanos = saturatedNanos(maxClockSkew);
-    long start = Long.MAX_VALUE;
-    long end = Long.MIN_VALUE;
-    int zero = 0;
-    int outliers = 0;
-    int negative = 0;
-    for (OtlpSpanView span : spans) {
-      if (!span.hasPlausibleTimestamps()) {
-        zero++;
-        continue;
-      }
-      long spanEnd = span.clampedEndUnixNano();
-      if (Math.abs(spanEnd - median) > skewNanos) {
-        outliers++;
-        continue;
-      }
-      if (span.endsBeforeStart()) {
-        negative++;
-      }
-      start = Math.min(start, span.startUnixNano());
-      end = Math.max(end, spanEnd);
-    }
-    if (start == Long.MAX_VALUE) {
-      start = 0L; // no span with a trustworthy clock
-      end = 0L;
-    }
+    TraceSummary summary = TraceSummary.of(spans, maxClockSkew);
     return new OtlpTraceView(
         traceId,
         Collections.<SpanView>unmodifiableList(spans),
-        root,
-        start,
-        end - start,
-        errors,
-        services.size(),
+        summary.root(),
+        summary.startUnixNano(),
+        summary.durationNanos(),
+        summary.errorCount(),
+        summary.serviceCount(),
         completion,
-        new ClockSkew(zero, outliers, negative));
-  }
-
-  /** The lower median of the plausible spans' clamped ends; 0 if no span is plausible. */
-  private static long medianPlausibleEnd(List<OtlpSpanView> spans) {
-    long[] ends = new long[spans.size()];
-    int n = 0;
-    for (OtlpSpanView span : spans) {
-      if (span.hasPlausibleTimestamps()) {
-        ends[n++] = span.clampedEndUnixNano();
-      }
-    }
-    if (n == 0) {
-      return 0L;
-    }
-    Arrays.sort(ends, 0, n);
-    return ends[(n - 1) / 2];
-  }
-
-  private static long saturatedNanos(Duration d) {
-    try {
-      return d.toNanos();
-    } catch (ArithmeticException e) {
-      return Long.MAX_VALUE;
-    }
+        summary.clockSkew());
   }
 
   @Override

@@ -61,15 +61,15 @@ final class SpanValue extends ViewStruct<SpanValue> {
    */
   static AttributeMapValue celAttributes(SpanView span) {
     // An OTLP span is read from its key-values, without converting them into a map first.
-    return span instanceof OtlpSpanView
-        ? ((OtlpSpanView) span).celAttributes()
+    return span instanceof OtlpSpan otlp
+        ? otlp.celAttributes()
         : AttributeMapValue.of(span.attributes());
   }
 
   /** Returns a span's resource attributes as CEL sees them; see {@link #celAttributes}. */
   static AttributeMapValue celResource(SpanView span) {
-    return span instanceof OtlpSpanView
-        ? ((OtlpSpanView) span).celResource()
+    return span instanceof OtlpSpan otlp
+        ? otlp.celResource()
         : AttributeMapValue.of(span.resource());
   }
 

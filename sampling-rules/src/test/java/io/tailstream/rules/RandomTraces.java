@@ -22,7 +22,7 @@ import java.util.Random;
  * attribute values of every OTLP type under the same keys, including empty values, duplicated keys
  * and awkward numbers (NaN, -0.0, the ends of the int range).
  *
- * <p>Most are {@link OtlpTraceView}s, as the sampler decides them. The rest are plain views over
+ * <p>Most are {@link OtlpTraceView}s and {@link WireTraceView}s of OTLP traces. The rest are plain views over
  * Java maps, which may have no span at all, as a {@link TraceView} implemented elsewhere could.
  */
 final class RandomTraces {
@@ -159,6 +159,11 @@ final class RandomTraces {
       description.append(']');
     }
     CompletionReason completion = pick(random, List.of(CompletionReason.values()));
+    if (random.nextBoolean()) {
+      // The same trace read in place from its bytes, as the sampler decides it.
+      return new Described("wire " + description,
+          WireTraceView.of(trace.build().toByteArray(), completion));
+    }
     return new Described(description.toString(), trace.view(completion));
   }
 

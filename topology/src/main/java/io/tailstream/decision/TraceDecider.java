@@ -1,13 +1,12 @@
 package io.tailstream.decision;
 
-import com.google.protobuf.InvalidProtocolBufferException;
-import io.opentelemetry.proto.trace.v1.TracesData;
 import io.tailstream.config.TailstreamConfig;
 import io.tailstream.metrics.SamplerMetrics;
 import io.tailstream.rules.CompletionReason;
 import io.tailstream.rules.Decision;
 import io.tailstream.rules.OtlpTraceView;
 import io.tailstream.rules.SpanView;
+import io.tailstream.rules.WireTraceView;
 import io.tailstream.serdes.avro.TraceDecision;
 import io.tailstream.serdes.otlp.SpanRewriter;
 import java.time.Duration;
@@ -75,15 +74,14 @@ public final class TraceDecider {
    */
   public DecidedTrace decide(
       String traceIdHex, byte[] tracesData, CompletionReason reason, long nowMs) {
-    TracesData data;
+    WireTraceView view;
     try {
-      data = parse(tracesData);
-    } catch (InvalidProtocolBufferException e) {
+      view = WireTraceView.of(tracesData, reason, maxClockSkew);
+    } catch (IllegalArgumentException e) {
       // The fragments were validated at ingest; this means the store itself is damaged.
       throw new IllegalStateException("buffered fragments of trace " + traceIdHex
           + " do not parse as OTLP", e);
     }
-    OtlpTraceView view = OtlpTraceView.of(data, reason, maxClockSkew);
     OtlpTraceView.ClockSkew skew = view.clockSkew();
     if (skew.total() > 0) {
       metrics.clockSkew("zero_timestamp", skew.zeroTimestamp());
@@ -92,7 +90,7 @@ public final class TraceDecider {
     }
     ActiveRules.Snapshot snapshot = rules.snapshot();
     Decision decision = snapshot.active().rules().evaluate(view);
-    metrics.traceMetrics().traceDecided(data, view, decision.kept(), decision.sampleRate());
+    metrics.traceMetrics().traceDecided(view, decision.kept(), decision.sampleRate());
     Decision candidate = null;
     if (snapshot.candidate() != null) {
       candidate = snapshot.candidate().rules().evaluate(view);
@@ -135,22 +133,15 @@ public final class TraceDecider {
    */
   public byte[] late(byte[] tracesData, CachedDecision decision) {
     try {
-      metrics.traceMetrics().lateSpans(parse(tracesData), decision.kept());
-    } catch (InvalidProtocolBufferException e) {
+      metrics.traceMetrics().lateSpans(
+          WireTraceView.of(tracesData, CompletionReason.IDLE, maxClockSkew), decision.kept());
+    } catch (IllegalArgumentException e) {
       throw new IllegalStateException("a validated fragment does not parse as OTLP", e);
     }
     return decision.kept()
         ? markKept(rules.active(), tracesData, decision.rule(), decision.otThreshold(),
             decision.sampleRate())
         : null;
-  }
-
-  /**
-   * Parses buffered OTLP bytes. A {@code CodedInputStream} with aliasing (bytes fields as views,
-   * not copies) was measured no faster ({@code TraceParseBenchmark}), so this is the plain parse.
-   */
-  private static TracesData parse(byte[] tracesData) throws InvalidProtocolBufferException {
-    return TracesData.parseFrom(tracesData);
   }
 
   private byte[] markKept(LoadedRules loaded, byte[] tracesData, String rule, String otThreshold,

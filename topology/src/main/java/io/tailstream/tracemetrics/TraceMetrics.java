@@ -1,17 +1,12 @@
 package io.tailstream.tracemetrics;
 
 import com.google.protobuf.ByteString;
-import io.opentelemetry.proto.common.v1.KeyValue;
-import io.opentelemetry.proto.resource.v1.Resource;
-import io.opentelemetry.proto.trace.v1.ResourceSpans;
-import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
-import io.opentelemetry.proto.trace.v1.TracesData;
 import io.tailstream.config.TailstreamConfig;
-import io.tailstream.rules.AnyValueText;
 import io.tailstream.rules.SpanView;
-import io.tailstream.rules.TraceView;
+import io.tailstream.rules.WireSpan;
+import io.tailstream.rules.WireTraceView;
 import io.tailstream.tracemetrics.MetricFamily.Type;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -123,16 +118,15 @@ public final class TraceMetrics {
    * Records a decided trace: every span's call and duration, its service-graph edges, and the
    * trace-level metrics.
    *
-   * @param data all of the trace's spans
-   * @param view the view the rules saw, for the root and the clock-skew-clamped duration
+   * @param view the view the rules saw: the spans, the root and the clock-skew-clamped duration
    * @param kept whether the trace was kept; only kept traces give exemplars
    * @param sampleRate the deciding rule's probability of keeping such a trace (for adjusted
    *     counts)
    */
-  public void traceDecided(TracesData data, TraceView view, boolean kept, double sampleRate) {
+  public void traceDecided(WireTraceView view, boolean kept, double sampleRate) {
     long now = epochNanos.getAsLong();
-    recordSpans(data, kept, now);
-    recordEdges(data);
+    recordSpans(view, kept, now);
+    recordEdges(view);
     Optional<SpanView> root = view.root();
     String rootService = root.map(SpanView::service).orElse(NO_ROOT);
     String rootName = root.map(SpanView::name).orElse(NO_ROOT);
@@ -153,107 +147,80 @@ public final class TraceMetrics {
    * Records spans that arrived after their trace was decided: their calls and durations only,
    * since their edges' other ends were counted with the trace.
    */
-  public void lateSpans(TracesData data, boolean kept) {
-    recordSpans(data, kept, epochNanos.getAsLong());
+  public void lateSpans(WireTraceView view, boolean kept) {
+    recordSpans(view, kept, epochNanos.getAsLong());
   }
 
-  private void recordSpans(TracesData data, boolean kept, long now) {
+  private void recordSpans(WireTraceView view, boolean kept, long now) {
     boolean exemplars = kept && maxExemplars > 0;
     int width = spanAttributes.size();
-    for (ResourceSpans rs : data.getResourceSpansList()) {
-      Resource resource = rs.getResource();
-      String service = serviceName(resource);
-      for (ScopeSpans ss : rs.getScopeSpansList()) {
-        for (Span span : ss.getSpansList()) {
-          String[] values = new String[width];
-          values[0] = service;
-          values[1] = span.getName();
-          values[2] = kindName(span.getKind());
-          values[3] = statusName(span.getStatus().getCode());
-          for (int d = 0; d < dimensions.size(); d++) {
-            TailstreamConfig.Dimension dimension = dimensions.get(d);
-            String value = attribute(span.getAttributesList(), dimension.name());
-            if (value == null) {
-              value = attribute(resource.getAttributesList(), dimension.name());
-            }
-            values[4 + d] = value == null ? dimension.defaultValue() : value;
-          }
-          double ms = durationNanos(span) / 1e6;
-          Exemplar exemplar = exemplars
-              ? new Exemplar(span.getTraceId(), span.getSpanId(), ms, now)
-              : null;
-          spans.get(SeriesKey.of(values)).record(ms, exemplar);
+    for (WireSpan span : view.wireSpans()) {
+      String[] values = new String[width];
+      values[0] = serviceName(span);
+      values[1] = span.name();
+      values[2] = kindName(span.spanKind());
+      values[3] = statusName(span.statusCode());
+      for (int d = 0; d < dimensions.size(); d++) {
+        TailstreamConfig.Dimension dimension = dimensions.get(d);
+        String value = span.attributeText(dimension.name());
+        if (value == null) {
+          value = span.resourceAttributeText(dimension.name());
         }
+        values[4 + d] = value == null ? dimension.defaultValue() : value;
       }
+      double ms = span.durationNanos() / 1e6;
+      Exemplar exemplar = exemplars
+          ? new Exemplar(span.traceId(), span.spanId(), ms, now)
+          : null;
+      spans.get(SeriesKey.of(values)).record(ms, exemplar);
     }
   }
-
-  /** A span with its service, for pairing. */
-  private record Located(Span span, String service) {}
 
   /**
    * Pairs every CLIENT span with its SERVER or CONSUMER children, and every PRODUCER span with its
    * CONSUMER children. A CLIENT span without such a child that names its callee in {@link
    * #VIRTUAL_NODE_ATTRIBUTES} makes an edge to a virtual node of that name.
    */
-  private void recordEdges(TracesData data) {
-    List<Located> callers = new ArrayList<>();
-    Map<ByteString, List<Located>> calleesByParent = new HashMap<>();
-    for (ResourceSpans rs : data.getResourceSpansList()) {
-      String service = null;
-      for (ScopeSpans ss : rs.getScopeSpansList()) {
-        for (Span span : ss.getSpansList()) {
-          Span.SpanKind kind = span.getKind();
-          boolean caller = kind == Span.SpanKind.SPAN_KIND_CLIENT
-              || kind == Span.SpanKind.SPAN_KIND_PRODUCER;
-          boolean callee = (kind == Span.SpanKind.SPAN_KIND_SERVER
-              || kind == Span.SpanKind.SPAN_KIND_CONSUMER) && !span.getParentSpanId().isEmpty();
-          if (!caller && !callee) {
-            continue;
-          }
-          if (service == null) {
-            service = serviceName(rs.getResource());
-          }
-          Located located = new Located(span, service);
-          if (caller) {
-            callers.add(located);
-          } else {
-            calleesByParent.computeIfAbsent(span.getParentSpanId(), k -> new ArrayList<>(1))
-                .add(located);
-          }
-        }
+  private void recordEdges(WireTraceView view) {
+    List<WireSpan> callers = new ArrayList<>();
+    Map<ByteString, List<WireSpan>> calleesByParent = new HashMap<>();
+    for (WireSpan span : view.wireSpans()) {
+      Span.SpanKind kind = span.spanKind();
+      if (kind == Span.SpanKind.SPAN_KIND_CLIENT || kind == Span.SpanKind.SPAN_KIND_PRODUCER) {
+        callers.add(span);
+      } else if ((kind == Span.SpanKind.SPAN_KIND_SERVER
+          || kind == Span.SpanKind.SPAN_KIND_CONSUMER) && span.hasParent()) {
+        calleesByParent.computeIfAbsent(span.parentSpanIdView(), k -> new ArrayList<>(1))
+            .add(span);
       }
     }
-    for (Located caller : callers) {
-      Span client = caller.span();
+    for (WireSpan client : callers) {
       boolean paired = false;
-      for (Located callee : calleesByParent.getOrDefault(client.getSpanId(), List.of())) {
-        Span server = callee.span();
-        boolean messaging = server.getKind() == Span.SpanKind.SPAN_KIND_CONSUMER;
-        if (!messaging && client.getKind() == Span.SpanKind.SPAN_KIND_PRODUCER) {
+      for (WireSpan server : calleesByParent.getOrDefault(client.spanIdView(), List.of())) {
+        boolean messaging = server.spanKind() == Span.SpanKind.SPAN_KIND_CONSUMER;
+        if (!messaging && client.spanKind() == Span.SpanKind.SPAN_KIND_PRODUCER) {
           continue;
         }
         paired = true;
-        Edge edge = edges.get(SeriesKey.of(caller.service(), callee.service(),
+        Edge edge = edges.get(SeriesKey.of(serviceName(client), serviceName(server),
             messaging ? "messaging_system" : ""));
         edge.requests.add(1, 0);
-        if (isError(client) || isError(server)) {
+        if (client.isError() || server.isError()) {
           edge.failed.add(1, 0);
         }
-        edge.server.record(durationNanos(server) / 1e9, null);
-        edge.client.record(durationNanos(client) / 1e9, null);
+        edge.server.record(server.durationNanos() / 1e9, null);
+        edge.client.record(client.durationNanos() / 1e9, null);
       }
-      if (!paired && client.getKind() == Span.SpanKind.SPAN_KIND_CLIENT) {
-        recordVirtualEdge(caller);
+      if (!paired && client.spanKind() == Span.SpanKind.SPAN_KIND_CLIENT) {
+        recordVirtualEdge(client);
       }
     }
   }
 
-  private void recordVirtualEdge(Located caller) {
-    Span client = caller.span();
+  private void recordVirtualEdge(WireSpan client) {
     String callee = null;
     for (String key : VIRTUAL_NODE_ATTRIBUTES) {
-      callee = attribute(client.getAttributesList(), key);
+      callee = client.attributeText(key);
       if (callee != null && !callee.isEmpty()) {
         break;
       }
@@ -261,14 +228,14 @@ public final class TraceMetrics {
     if (callee == null || callee.isEmpty()) {
       return;
     }
-    boolean database = attribute(client.getAttributesList(), "db.system") != null;
-    Edge edge = edges.get(SeriesKey.of(caller.service(), callee,
+    boolean database = client.attributeText("db.system") != null;
+    Edge edge = edges.get(SeriesKey.of(serviceName(client), callee,
         database ? "database" : "virtual_node"));
     edge.requests.add(1, 0);
-    if (isError(client)) {
+    if (client.isError()) {
       edge.failed.add(1, 0);
     }
-    edge.client.record(durationNanos(client) / 1e9, null);
+    edge.client.record(client.durationNanos() / 1e9, null);
   }
 
   /** Reads every family's current values. */
@@ -337,20 +304,13 @@ public final class TraceMetrics {
         points);
   }
 
-  static String serviceName(Resource resource) {
-    String name = attribute(resource.getAttributesList(), "service.name");
-    return name == null || name.isEmpty() ? UNKNOWN_SERVICE : name;
-  }
-
-  /** A span's duration; 0 when its start or end is unset or it ends before it starts. */
-  static long durationNanos(Span span) {
-    long start = span.getStartTimeUnixNano();
-    long end = span.getEndTimeUnixNano();
-    return start == 0 || end == 0 || end < start ? 0 : end - start;
-  }
-
-  private static boolean isError(Span span) {
-    return span.getStatus().getCode() == Status.StatusCode.STATUS_CODE_ERROR;
+  /**
+   * The span's service, as the collector's connectors name it: {@value #UNKNOWN_SERVICE} when
+   * {@code service.name} is absent or empty.
+   */
+  static String serviceName(SpanView span) {
+    String name = span.service();
+    return name.isEmpty() ? UNKNOWN_SERVICE : name;
   }
 
   static String kindName(Span.SpanKind kind) {
@@ -359,16 +319,6 @@ public final class TraceMetrics {
 
   static String statusName(Status.StatusCode code) {
     return code == Status.StatusCode.UNRECOGNIZED ? "STATUS_CODE_UNSET" : code.name();
-  }
-
-  /** The value of an attribute as text, or null when absent. */
-  static String attribute(List<KeyValue> attributes, String key) {
-    for (KeyValue kv : attributes) {
-      if (kv.getKey().equals(key)) {
-        return AnyValueText.canonical(kv.getValue());
-      }
-    }
-    return null;
   }
 
 }

@@ -13,7 +13,7 @@ import io.tailstream.config.ConfigLoader;
 import io.tailstream.config.TailstreamConfig;
 import io.tailstream.metrics.SamplerMetrics;
 import io.tailstream.rules.CompletionReason;
-import io.tailstream.rules.OtlpTraceView;
+import io.tailstream.rules.WireTraceView;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -60,7 +60,7 @@ class OtlpMetricsTest {
     TraceMetrics m = new TraceMetrics(config(Map.of()), f -> { }, clock::get);
     for (int i = 1; i <= traces; i++) {
       var data = checkout(i);
-      m.traceDecided(data, OtlpTraceView.of(data, CompletionReason.IDLE), i == 1, 0.5);
+      m.traceDecided(WireTraceView.of(data.toByteArray(), CompletionReason.IDLE), i == 1, 0.5);
     }
     return m;
   }
@@ -140,7 +140,7 @@ class OtlpMetricsTest {
           MetricsFixtures.service("svc", MetricsFixtures.span(t, 1, 0, "operation-" + i,
               io.opentelemetry.proto.trace.v1.Span.SpanKind.SPAN_KIND_SERVER, 0, 5, false)))
           .build();
-      m.traceDecided(data, OtlpTraceView.of(data, CompletionReason.IDLE), false, 0);
+      m.traceDecided(WireTraceView.of(data.toByteArray(), CompletionReason.IDLE), false, 0);
     }
     int limit = 16 * 1024;
     List<OtlpMetricsEncoder.Encoded> records =
@@ -169,7 +169,7 @@ class OtlpMetricsTest {
         new OtlpMetricsEncoder("i", "v", 1 << 20), health, clock::get);
 
     var first = checkout(1);
-    m.traceDecided(first, OtlpTraceView.of(first, CompletionReason.IDLE), true, 1.0);
+    m.traceDecided(WireTraceView.of(first.toByteArray(), CompletionReason.IDLE), true, 1.0);
     clock.addAndGet(15_000_000_000L);
     assertThat(publisher.flush()).isTrue();
     List<MetricsData> export1 = parse(producer.history());
@@ -177,7 +177,7 @@ class OtlpMetricsTest {
 
     clock.addAndGet(1_000_000_000L);
     var second = checkout(2);
-    m.traceDecided(second, OtlpTraceView.of(second, CompletionReason.IDLE), false, 0.0);
+    m.traceDecided(WireTraceView.of(second.toByteArray(), CompletionReason.IDLE), false, 0.0);
     clock.addAndGet(14_000_000_000L);
     assertThat(publisher.flush()).isTrue();
     List<MetricsData> export2 = parse(producer.history());
@@ -212,14 +212,14 @@ class OtlpMetricsTest {
     MetricsPublisher publisher = new MetricsPublisher(m, producer, "trace_metrics", config,
         new OtlpMetricsEncoder("i", "v", 1 << 20), new SamplerMetrics(registry), clock::get);
     var first = checkout(1);
-    m.traceDecided(first, OtlpTraceView.of(first, CompletionReason.IDLE), false, 0.0);
+    m.traceDecided(WireTraceView.of(first.toByteArray(), CompletionReason.IDLE), false, 0.0);
 
     producer.sendException = new org.apache.kafka.common.errors.TimeoutException(
         "Topic trace_metrics not present in metadata after 5000 ms.");
     assertThat(publisher.flush()).isFalse();
     producer.sendException = null;
     var second = checkout(2);
-    m.traceDecided(second, OtlpTraceView.of(second, CompletionReason.IDLE), false, 0.0);
+    m.traceDecided(WireTraceView.of(second.toByteArray(), CompletionReason.IDLE), false, 0.0);
     assertThat(publisher.flush()).isTrue();
 
     Metric calls = byName(parse(producer.history())).get(TraceMetrics.CALLS);

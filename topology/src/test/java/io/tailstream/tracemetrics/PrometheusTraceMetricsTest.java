@@ -8,7 +8,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tailstream.config.ConfigLoader;
 import io.tailstream.metrics.SamplerMetrics;
 import io.tailstream.rules.CompletionReason;
-import io.tailstream.rules.OtlpTraceView;
+import io.tailstream.rules.WireTraceView;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -22,7 +22,7 @@ class PrometheusTraceMetricsTest {
         ConfigLoader.fromMap(Map.of()).metrics());
     for (int i = 1; i <= 2; i++) {
       var data = checkout(i);
-      metrics.traceMetrics().traceDecided(data, OtlpTraceView.of(data, CompletionReason.IDLE),
+      metrics.traceMetrics().traceDecided(WireTraceView.of(data.toByteArray(), CompletionReason.IDLE),
           i == 1, 0.5);
     }
     String scrape = registry.scrape();
@@ -62,7 +62,7 @@ class PrometheusTraceMetricsTest {
     SamplerMetrics metrics = new SamplerMetrics(registry,
         ConfigLoader.fromMap(Map.of()).metrics());
     var data = checkout(7);
-    metrics.traceMetrics().traceDecided(data, OtlpTraceView.of(data, CompletionReason.IDLE),
+    metrics.traceMetrics().traceDecided(WireTraceView.of(data.toByteArray(), CompletionReason.IDLE),
         true, 1.0);
     String scrape = registry.scrape("application/openmetrics-text; version=1.0.0; charset=utf-8");
     String traceId = java.util.HexFormat.of().formatHex(MetricsFixtures.traceId(7).toByteArray());

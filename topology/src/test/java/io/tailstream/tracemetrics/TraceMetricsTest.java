@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.opentelemetry.proto.trace.v1.TracesData;
 import io.tailstream.rules.CompletionReason;
-import io.tailstream.rules.OtlpTraceView;
+import io.tailstream.rules.WireTraceView;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -24,7 +24,7 @@ class TraceMetricsTest {
   }
 
   private static void decide(TraceMetrics m, TracesData data, boolean kept, double rate) {
-    m.traceDecided(data, OtlpTraceView.of(data, CompletionReason.IDLE), kept, rate);
+    m.traceDecided(WireTraceView.of(data.toByteArray(), CompletionReason.IDLE), kept, rate);
   }
 
   private static MetricFamily family(TraceMetrics m, String name) {
@@ -233,7 +233,7 @@ class TraceMetricsTest {
   @Test
   void lateSpansAreCallsButNotEdges() {
     TraceMetrics m = metrics(Map.of());
-    m.lateSpans(checkout(1), true);
+    m.lateSpans(WireTraceView.of(checkout(1).toByteArray(), CompletionReason.IDLE), true);
     assertThat(family(m, TraceMetrics.CALLS).points().stream().mapToLong(MetricPoint::count)
         .sum()).isEqualTo(6);
     assertThat(family(m, TraceMetrics.EDGE_REQUESTS).points()).isEmpty();

@@ -81,6 +81,8 @@ public final class EndToEndBench implements Callable<Integer> {
       "all", List.copyOf(RUNS));
   private static final String TOPIC_BY_TRACE = "bench-spans-by-trace";
   private static final String TOPIC_MIXED = "bench-spans-mixed";
+  private static final String WARMUP_BY_TRACE = "bench-warmup-by-trace";
+  private static final String WARMUP_MIXED = "bench-warmup-mixed";
   private static final Duration POLL = Duration.ofMillis(50);
 
   @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
@@ -89,6 +91,12 @@ public final class EndToEndBench implements Callable<Integer> {
   @Option(names = "--spans", defaultValue = "2000000", paramLabel = "N",
       description = "Spans in the pre-loaded workload (default: ${DEFAULT-VALUE}).")
   long spans;
+
+  @Option(names = "--warmup-spans", defaultValue = "400000", paramLabel = "N",
+      description = "Spans of the warm-up workload (another seed) that every drain run first"
+          + " drains, unmeasured, so that JIT compilation is not measured; 0 for none"
+          + " (default: ${DEFAULT-VALUE}).")
+  long warmupSpans;
 
   @Option(names = "--runs", split = ",", defaultValue = "all", paramLabel = "RUN",
       description = "Runs, in this order whatever the order given: passthrough-by-trace,"
@@ -168,6 +176,7 @@ public final class EndToEndBench implements Callable<Integer> {
   private BenchCluster cluster;
   private Path rules;
   private InputLoader.Loaded loaded;
+  private InputLoader.Loaded warmup;
   private final String nonce = Long.toString(System.currentTimeMillis(), 36);
 
   public static void main(String[] args) {
@@ -203,16 +212,27 @@ public final class EndToEndBench implements Callable<Integer> {
       for (String run : selected) {
         switch (run) {
           case "passthrough-by-trace":
-            record(drains, byRun, drainPassThrough(run, TOPIC_BY_TRACE, RecordLayout.BY_TRACE));
+            warmUp(() -> drainPassThrough(run + "-warmup", WARMUP_BY_TRACE, warmup,
+                RecordLayout.BY_TRACE));
+            record(drains, byRun,
+                drainPassThrough(run, TOPIC_BY_TRACE, loaded, RecordLayout.BY_TRACE));
             break;
           case "sampler-partitioned":
-            record(drains, byRun, drainSampler(run, TOPIC_BY_TRACE, RecordLayout.BY_TRACE, true));
+            warmUp(() -> drainSampler(run + "-warmup", WARMUP_BY_TRACE, warmup,
+                RecordLayout.BY_TRACE, true));
+            record(drains, byRun,
+                drainSampler(run, TOPIC_BY_TRACE, loaded, RecordLayout.BY_TRACE, true));
             break;
           case "passthrough-mixed":
-            record(drains, byRun, drainPassThrough(run, TOPIC_MIXED, RecordLayout.MIXED));
+            warmUp(() -> drainPassThrough(run + "-warmup", WARMUP_MIXED, warmup,
+                RecordLayout.MIXED));
+            record(drains, byRun, drainPassThrough(run, TOPIC_MIXED, loaded, RecordLayout.MIXED));
             break;
           case "sampler-repartition":
-            record(drains, byRun, drainSampler(run, TOPIC_MIXED, RecordLayout.MIXED, false));
+            warmUp(() -> drainSampler(run + "-warmup", WARMUP_MIXED, warmup, RecordLayout.MIXED,
+                false));
+            record(drains, byRun,
+                drainSampler(run, TOPIC_MIXED, loaded, RecordLayout.MIXED, false));
             break;
           case "latency-partitioned":
             latency(run, TOPIC_BY_TRACE, true, byRun.get("sampler-partitioned"))
@@ -238,7 +258,7 @@ public final class EndToEndBench implements Callable<Integer> {
         new Results.Settings(spans, partitions, streamThreads, seed,
             rulesFile == null ? "the benchmarks' 10 rules" : rulesFile.toString(),
             "exactly_once_v2", drainWait, drainRootGrace, latencyWait, latencyRootGrace,
-            latencySeconds, latencyLoad, heapWait, heapSpans),
+            latencySeconds, latencyLoad, heapWait, heapSpans, warmup == null ? 0 : warmupSpans),
         workload, drains, Results.ratios(drains), latencies, heap);
     String markdown = Results.markdown(report);
     System.out.println();
@@ -269,6 +289,17 @@ public final class EndToEndBench implements Callable<Integer> {
     return ordered;
   }
 
+  /** Runs a drain on the warm-up workload, if there is one, and reports it as unmeasured. */
+  private void warmUp(Callable<Results.Drain> drain) throws Exception {
+    if (warmup == null) {
+      return;
+    }
+    Results.Drain d = drain.call();
+    if (!d.complete()) {
+      throw new IllegalStateException("the warm-up run " + d.run() + " did not complete");
+    }
+  }
+
   private static void record(List<Results.Drain> drains, Map<String, Results.Drain> byRun,
       Results.Drain d) {
     drains.add(d);
@@ -276,17 +307,9 @@ public final class EndToEndBench implements Callable<Integer> {
   }
 
   private Results.Workload preload() throws Exception {
-    cluster.createTopics(partitions, TOPIC_BY_TRACE, TOPIC_MIXED);
-    say("Writing %,d spans (seed %d) to %s and %s...", spans, seed, TOPIC_BY_TRACE, TOPIC_MIXED);
-    InputLoader loader = new InputLoader(cluster.bootstrapServers(),
-        InputLoader.PRELOAD_RECORD_AGE);
-    try {
-      Map<RecordLayout, String> topics = new EnumMap<>(RecordLayout.class);
-      topics.put(RecordLayout.BY_TRACE, TOPIC_BY_TRACE);
-      topics.put(RecordLayout.MIXED, TOPIC_MIXED);
-      loaded = loader.load(seed, spans, partitions, topics);
-    } finally {
-      loader.close();
+    loaded = load(seed, spans, TOPIC_BY_TRACE, TOPIC_MIXED);
+    if (warmupSpans > 0) {
+      warmup = load(seed + 1, warmupSpans, WARMUP_BY_TRACE, WARMUP_MIXED);
     }
     Map<String, Long> byClass = new LinkedHashMap<>();
     loaded.tracesByClass().forEach((c, n) -> byClass.put(c.name().toLowerCase(Locale.ROOT), n));
@@ -296,6 +319,22 @@ public final class EndToEndBench implements Callable<Integer> {
         byClass, loaded.records().get(RecordLayout.BY_TRACE),
         loaded.records().get(RecordLayout.MIXED),
         loaded.bytes().get(RecordLayout.MIXED) / (double) loaded.spans(), loaded.seconds());
+  }
+
+  private InputLoader.Loaded load(long workloadSeed, long count, String byTrace, String mixed)
+      throws Exception {
+    cluster.createTopics(partitions, byTrace, mixed);
+    say("Writing %,d spans (seed %d) to %s and %s...", count, workloadSeed, byTrace, mixed);
+    InputLoader loader = new InputLoader(cluster.bootstrapServers(),
+        InputLoader.PRELOAD_RECORD_AGE);
+    try {
+      Map<RecordLayout, String> topics = new EnumMap<>(RecordLayout.class);
+      topics.put(RecordLayout.BY_TRACE, byTrace);
+      topics.put(RecordLayout.MIXED, mixed);
+      return loader.load(workloadSeed, count, partitions, topics);
+    } finally {
+      loader.close();
+    }
   }
 
   private TailstreamConfig samplerConfig(String run, String appId, String input,
@@ -326,8 +365,8 @@ public final class EndToEndBench implements Callable<Integer> {
         run + "-metrics");
   }
 
-  private Results.Drain drainSampler(String run, String input, RecordLayout layout,
-      boolean partitioned) throws Exception {
+  private Results.Drain drainSampler(String run, String input, InputLoader.Loaded workload,
+      RecordLayout layout, boolean partitioned) throws Exception {
     String appId = "bench-" + run + "-" + nonce;
     createOutputTopics(run);
     TailstreamConfig config = samplerConfig(run, appId, input, partitioned, drainWait,
@@ -352,17 +391,17 @@ public final class EndToEndBench implements Callable<Integer> {
         long now = System.nanoTime();
         double received = sum(r, "tailstream.spans.received");
         decided = sum(r, "tailstream.traces.decided");
-        if (ingested < 0 && received >= loaded.spans()) {
+        if (ingested < 0 && received >= workload.spans()) {
           ingested = now;
         }
-        complete = received >= loaded.spans() && decided >= loaded.traces();
+        complete = received >= workload.spans() && decided >= workload.traces();
         if (complete || now > deadline || app.streams().state() == KafkaStreams.State.ERROR) {
           end = now;
           break;
         }
         if (now > nextProgress) {
           say("[%s] %,.0f of %,d spans read, %,.0f of %,d traces decided", run, received,
-              loaded.spans(), decided, loaded.traces());
+              workload.spans(), decided, workload.traces());
           nextProgress += TimeUnit.SECONDS.toNanos(5);
         }
         Thread.sleep(POLL.toMillis());
@@ -375,8 +414,8 @@ public final class EndToEndBench implements Callable<Integer> {
     }
     cleanUp(run, appId);
     double seconds = (end - start) / 1e9;
-    Results.Drain d = new Results.Drain(run, "sampler", input, loaded.spans(),
-        loaded.records().get(layout), loaded.traces(), seconds, loaded.spans() / seconds,
+    Results.Drain d = new Results.Drain(run, "sampler", input, workload.spans(),
+        workload.records().get(layout), workload.traces(), seconds, workload.spans() / seconds,
         ingested < 0 ? -1 : (ingested - start) / 1e9, (long) decided, (long) kept,
         (long) deadLettered, complete && deadLettered == 0, usage);
     say("[%s] %,.0f spans/s (%.1f s)%s", run, d.spansPerSecond(), seconds,
@@ -384,8 +423,8 @@ public final class EndToEndBench implements Callable<Integer> {
     return d;
   }
 
-  private Results.Drain drainPassThrough(String run, String input, RecordLayout layout)
-      throws Exception {
+  private Results.Drain drainPassThrough(String run, String input, InputLoader.Loaded workload,
+      RecordLayout layout) throws Exception {
     String appId = "bench-" + run + "-" + nonce;
     String output = run + "-out";
     cluster.createTopics(partitions, output);
@@ -424,9 +463,9 @@ public final class EndToEndBench implements Callable<Integer> {
     }
     cleanUp(run, appId, output);
     double seconds = (finished - start) / 1e9;
-    Results.Drain d = new Results.Drain(run, "pass-through", input, loaded.spans(),
-        loaded.records().get(layout), -1, seconds, loaded.spans() / seconds, -1, -1, -1, 0,
-        complete && records.get() >= loaded.records().get(layout), usage);
+    Results.Drain d = new Results.Drain(run, "pass-through", input, workload.spans(),
+        workload.records().get(layout), -1, seconds, workload.spans() / seconds, -1, -1, -1, 0,
+        complete && records.get() >= workload.records().get(layout), usage);
     say("[%s] %,.0f spans/s (%.1f s)%s", run, d.spansPerSecond(), seconds,
         d.complete() ? "" : " INCOMPLETE");
     return d;
