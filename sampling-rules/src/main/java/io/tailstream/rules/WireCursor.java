@@ -18,6 +18,8 @@ final class WireCursor {
   static final int START_GROUP = 3;
   static final int END_GROUP = 4;
   static final int FIXED32 = 5;
+  /** protobuf-java's default nesting limit. */
+  private static final int RECURSION_LIMIT = 100;
 
   private final byte[] buffer;
   private int position;
@@ -94,13 +96,14 @@ final class WireCursor {
    * gives.
    */
   int readLength() {
-    long length = readVarint();
+    // protobuf-java reads lengths as 32-bit varints: higher bits are dropped.
+    int length = (int) readVarint();
     if (length < 0 || length > end - position) {
       throw malformed("a length-delimited field past the end of its message");
     }
     payloadStart = position;
-    position += (int) length;
-    return (int) length;
+    position += length;
+    return length;
   }
 
   int payloadStart() {
@@ -113,7 +116,7 @@ final class WireCursor {
       case VARINT -> readVarint();
       case FIXED64 -> skipRaw(Long.BYTES);
       case LENGTH_DELIMITED -> readLength();
-      case START_GROUP -> skipGroup(tag >>> 3);
+      case START_GROUP -> skipGroup(tag >>> 3, 1);
       case FIXED32 -> skipRaw(Integer.BYTES);
       default -> throw malformed("wire type " + (tag & 7) + " of field " + (tag >>> 3));
     }
@@ -126,7 +129,10 @@ final class WireCursor {
     position += bytes;
   }
 
-  private void skipGroup(int number) {
+  private void skipGroup(int number, int depth) {
+    if (depth > RECURSION_LIMIT) {
+      throw malformed("groups nested more than " + RECURSION_LIMIT + " levels deep");
+    }
     while (true) {
       int tag = readTag();
       if (tag == 0) {
@@ -138,7 +144,11 @@ final class WireCursor {
         }
         return;
       }
-      skip(tag);
+      if ((tag & 7) == START_GROUP) {
+        skipGroup(tag >>> 3, depth + 1);
+      } else {
+        skip(tag);
+      }
     }
   }
 
@@ -153,20 +163,29 @@ final class WireCursor {
    */
   static boolean utf8Equals(byte[] buffer, int start, int length, String text) {
     int chars = text.length();
+    if (length == chars) {
+      for (int i = 0; i < chars; i++) {
+        char c = text.charAt(i);
+        byte b = buffer[start + i];
+        if (c >= 0x80 || b < 0) {
+          return utf8(buffer, start, length).equals(text);
+        }
+        if (b != c) {
+          return false;
+        }
+      }
+      return true;
+    }
+    // Lengths differ: equal only if the text has characters that UTF-8 encodes in several bytes.
     if (length < chars) {
       return false; // UTF-8 takes at least one byte per UTF-16 char
     }
     for (int i = 0; i < chars; i++) {
-      char c = text.charAt(i);
-      byte b = buffer[start + i];
-      if (c >= 0x80 || b < 0) {
+      if (text.charAt(i) >= 0x80) {
         return utf8(buffer, start, length).equals(text);
       }
-      if (b != c) {
-        return false;
-      }
     }
-    return length == chars;
+    return false;
   }
 
   private static IllegalArgumentException malformed(String what) {

@@ -6,7 +6,6 @@ import static io.tailstream.serdes.otlp.MalformedProtobufException.segment;
 import static io.tailstream.serdes.otlp.MalformedProtobufException.where;
 
 import com.google.protobuf.CodedInputStream;
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.UnsafeByteOperations;
 import com.google.protobuf.WireFormat;
 import java.io.IOException;
@@ -34,41 +33,33 @@ final class WireReader {
   static final int RECURSION_LIMIT = 100;
 
   private static final int MAX_VARINT_BYTES = 10;
+  /** Bits of the varints read without protobuf-java: those of at most nine bytes. */
+  private static final int SHORT_VARINT_BITS = 63;
 
   private final byte[] buffer;
-  private final CodedInputStream in;
+  /** Absolute offset of the next byte to read. */
+  private int position;
+  /** End of the current message: reading past it is reading past the message. */
   private int end;
   private int depth;
 
   WireReader(byte[] buffer) {
     this.buffer = buffer;
-    this.in = CodedInputStream.newInstance(buffer);
     this.end = buffer.length;
-    try {
-      // An explicit limit keeps CodedInputStream's limits equal to `end` at every level.
-      in.pushLimit(buffer.length);
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("a limit equal to the buffer length is always valid", e);
-    }
   }
 
   /** Absolute offset of the next byte to read. */
   int position() {
-    return in.getTotalBytesRead();
+    return position;
   }
 
   /** Reads the next tag of the current message; returns 0 at its end. */
   int readTag() throws MalformedProtobufException {
-    int start = position();
+    int start = position;
     if (start == end) {
       return 0;
     }
-    int tag;
-    try {
-      tag = in.readRawVarint32();
-    } catch (IOException e) {
-      throw varintFailure(start, "a field tag");
-    }
+    int tag = (int) readRawVarint(start, "a field tag", false);
     int number = WireFormat.getTagFieldNumber(tag);
     int wireType = WireFormat.getTagWireType(tag);
     if (number == 0) {
@@ -91,47 +82,74 @@ final class WireReader {
     return tag;
   }
 
+  /**
+   * Reads a varint as {@code CodedInputStream} does, within the current message: as {@code
+   * readRawVarint64} if {@code wide}, else as {@code readRawVarint32}, whose callers keep the low
+   * 32 bits.
+   */
+  private long readRawVarint(int start, String what, boolean wide)
+      throws MalformedProtobufException {
+    // Custom loop over the array instead of CodedInputStream: this runs for every field of every
+    // span ingested, and a varint of one or two bytes is the common case.
+    int p = start;
+    long result = 0;
+    for (int shift = 0; shift < SHORT_VARINT_BITS && p < end; shift += 7) {
+      byte b = buffer[p++];
+      result |= (long) (b & 0x7f) << shift;
+      if (b >= 0) {
+        position = p;
+        return result;
+      }
+    }
+    // Long or cut short: protobuf-java's own reading decides, since its acceptance of the tenth
+    // byte is subtle (and differs between its 32- and 64-bit reads), and the splitter must accept
+    // exactly what it accepts.
+    CodedInputStream in = CodedInputStream.newInstance(buffer, start, end - start);
+    try {
+      result = wide ? in.readRawVarint64() : in.readRawVarint32();
+    } catch (IOException e) {
+      throw varintFailure(start, what);
+    }
+    position = start + in.getTotalBytesRead();
+    return result;
+  }
+
   /** Reads a varint as protobuf-java reads {@code int32}, {@code uint32} and enum fields. */
   int readVarint32(int fieldNumber) throws MalformedProtobufException {
-    int start = position();
-    try {
-      return in.readRawVarint32();
-    } catch (IOException e) {
-      throw varintFailure(start, "field " + fieldNumber);
-    }
+    return (int) readRawVarint(position, "field " + fieldNumber, false);
   }
 
   void skipVarint(int fieldNumber) throws MalformedProtobufException {
-    int start = position();
-    try {
-      in.readRawVarint64();
-    } catch (IOException e) {
-      throw varintFailure(start, "field " + fieldNumber);
+    int start = position;
+    // Skip the common one-byte varint without building the error text of the slow path.
+    if (start < end && buffer[start] >= 0) {
+      position = start + 1;
+      return;
     }
+    readRawVarint(start, "field " + fieldNumber, true);
   }
 
   long readFixed64(int fieldNumber) throws MalformedProtobufException {
-    try {
-      return in.readRawLittleEndian64();
-    } catch (IOException e) {
+    if (end - position < Long.BYTES) {
       throw endsInField(fieldNumber);
     }
+    long value = (long) LONGS.get(buffer, position);
+    position += Long.BYTES;
+    return value;
   }
 
   void skipFixed32(int fieldNumber) throws MalformedProtobufException {
-    try {
-      in.skipRawBytes(Integer.BYTES);
-    } catch (IOException e) {
+    if (end - position < Integer.BYTES) {
       throw endsInField(fieldNumber);
     }
+    position += Integer.BYTES;
   }
 
   void skipFixed64(int fieldNumber) throws MalformedProtobufException {
-    try {
-      in.skipRawBytes(Long.BYTES);
-    } catch (IOException e) {
+    if (end - position < Long.BYTES) {
       throw endsInField(fieldNumber);
     }
+    position += Long.BYTES;
   }
 
   /**
@@ -140,12 +158,13 @@ final class WireReader {
    * error messages.
    */
   int readLength(String name, int index) throws MalformedProtobufException {
-    int start = position();
+    int start = position;
     int length;
-    try {
-      length = in.readRawVarint32();
-    } catch (IOException e) {
-      throw varintFailure(start, "the length of " + segment(name, index));
+    if (start < end && buffer[start] >= 0) {
+      length = buffer[start];
+      position = start + 1;
+    } else {
+      length = (int) readRawVarint(start, "the length of " + segment(name, index), false);
     }
     if (length < 0) {
       throw inField(
@@ -154,7 +173,7 @@ final class WireReader {
           (path, parent) ->
               "malformed protobuf: " + path + " has a negative length (" + length + ")");
     }
-    if (length > end - position()) {
+    if (length > end - position) {
       throw inField(
           name,
           index,
@@ -166,11 +185,7 @@ final class WireReader {
 
   /** Skips the payload of a length-delimited field whose length {@link #readLength} checked. */
   void skipBytes(int length) {
-    try {
-      in.skipRawBytes(length);
-    } catch (IOException e) {
-      throw new IllegalStateException("readLength checked that " + length + " bytes remain", e);
-    }
+    position += length;
   }
 
   /** Skips a {@code string} field's payload after checking that it is valid UTF-8. */
@@ -220,12 +235,7 @@ final class WireReader {
                   + RECURSION_LIMIT
                   + " levels deep");
     }
-    int outerEnd;
-    try {
-      outerEnd = in.pushLimit(length);
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("readLength checked that " + length + " bytes remain", e);
-    }
+    int outerEnd = end;
     end = position() + length;
     depth++;
     return outerEnd;
@@ -233,7 +243,6 @@ final class WireReader {
 
   /** Returns to the enclosing message once the current one has been read to its end. */
   void exitMessage(int outerEnd) {
-    in.popLimit(outerEnd);
     end = outerEnd;
     depth--;
   }
