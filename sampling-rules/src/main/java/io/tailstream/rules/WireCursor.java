@@ -159,33 +159,32 @@ final class WireCursor {
 
   /**
    * Whether the UTF-8 bytes at {@code start} spell {@code text}, compared without decoding them
-   * as long as both are ASCII.
+   * when the text is ASCII ({@code textIsAscii}, see {@link #isAscii(String)}).
    */
-  static boolean utf8Equals(byte[] buffer, int start, int length, String text) {
-    int chars = text.length();
-    if (length == chars) {
-      for (int i = 0; i < chars; i++) {
-        char c = text.charAt(i);
-        byte b = buffer[start + i];
-        if (c >= 0x80 || b < 0) {
-          return utf8(buffer, start, length).equals(text);
-        }
-        if (b != c) {
-          return false;
-        }
+  static boolean utf8Equals(
+      byte[] buffer, int start, int length, String text, boolean textIsAscii) {
+    if (!textIsAscii) {
+      // UTF-8 takes at least one byte per UTF-16 char.
+      return length >= text.length() && utf8(buffer, start, length).equals(text);
+    }
+    if (length != text.length()) {
+      return false;
+    }
+    for (int i = 0; i < length; i++) {
+      if (buffer[start + i] != text.charAt(i)) {
+        return false; // a byte above 0x7f never equals an ASCII char
       }
-      return true;
     }
-    // Lengths differ: equal only if the text has characters that UTF-8 encodes in several bytes.
-    if (length < chars) {
-      return false; // UTF-8 takes at least one byte per UTF-16 char
-    }
-    for (int i = 0; i < chars; i++) {
+    return true;
+  }
+
+  static boolean isAscii(String text) {
+    for (int i = 0; i < text.length(); i++) {
       if (text.charAt(i) >= 0x80) {
-        return utf8(buffer, start, length).equals(text);
+        return false;
       }
     }
-    return false;
+    return true;
   }
 
   private static IllegalArgumentException malformed(String what) {

@@ -66,8 +66,9 @@ final class WireKeyValues implements AttributeMapValue.KeyValueSource {
   /** The value of the first key-value with this key whose value is set (and a string). */
   private Object first(String key, boolean onlyStrings) {
     int[] index = index();
+    boolean ascii = WireCursor.isAscii(key);
     for (int i = 0; i < index.length; i += INDEX_WIDTH) {
-      if (index[i + VALUE_COUNT] == 0 || !hasKey(index, i, key)) {
+      if (index[i + VALUE_COUNT] == 0 || !hasKey(index, i, key, ascii)) {
         continue; // a value not set is left out, so a later duplicate may count
       }
       // protobuf merges repeated occurrences of a message field: let it.
@@ -84,8 +85,9 @@ final class WireKeyValues implements AttributeMapValue.KeyValueSource {
   @Override
   public String text(String key) {
     int[] index = index();
+    boolean ascii = WireCursor.isAscii(key);
     for (int i = 0; i < index.length; i += INDEX_WIDTH) {
-      if (!hasKey(index, i, key)) {
+      if (!hasKey(index, i, key, ascii)) {
         continue;
       }
       if (index[i + VALUE_COUNT] == 1
@@ -97,8 +99,9 @@ final class WireKeyValues implements AttributeMapValue.KeyValueSource {
     return null;
   }
 
-  private boolean hasKey(int[] index, int i, String key) {
-    return WireCursor.utf8Equals(buffer, index[i + KEY_START], index[i + KEY_LENGTH], key);
+  private boolean hasKey(int[] index, int i, String key, boolean asciiKey) {
+    return WireCursor.utf8Equals(
+        buffer, index[i + KEY_START], index[i + KEY_LENGTH], key, asciiKey);
   }
 
   /**

@@ -17,6 +17,9 @@ final class OtlpMessageValidator {
   static void validateField(WireReader reader, OtlpMessage message, String name, int index)
       throws MalformedProtobufException {
     int length = reader.readLength(name, index);
+    if (message == OtlpMessage.KEY_VALUE && reader.skipPlainKeyValue(length)) {
+      return;
+    }
     int outerEnd = reader.enterMessage(length, name, index);
     try {
       validateFields(reader, message);

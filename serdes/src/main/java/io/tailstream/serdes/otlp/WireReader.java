@@ -33,6 +33,13 @@ final class WireReader {
   static final int RECURSION_LIMIT = 100;
 
   private static final int MAX_VARINT_BYTES = 10;
+  // Tags of the common KeyValue shape that skipPlainKeyValue reads.
+  private static final int KEY_VALUE_KEY = 1 << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
+  private static final int KEY_VALUE_VALUE = 2 << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
+  private static final int ANY_VALUE_STRING = 1 << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
+  private static final int ANY_VALUE_BOOL = 2 << 3 | WireFormat.WIRETYPE_VARINT;
+  private static final int ANY_VALUE_INT = 3 << 3 | WireFormat.WIRETYPE_VARINT;
+  private static final int ANY_VALUE_DOUBLE = 4 << 3 | WireFormat.WIRETYPE_FIXED64;
   /** Bits of the varints read without protobuf-java: those of at most nine bytes. */
   private static final int SHORT_VARINT_BITS = 63;
 
@@ -186,6 +193,76 @@ final class WireReader {
   /** Skips the payload of a length-delimited field whose length {@link #readLength} checked. */
   void skipBytes(int length) {
     position += length;
+  }
+
+  /**
+   * Skips the next {@code length} bytes if they are a {@code KeyValue} of the common shape, a key
+   * and a value that is an ASCII string, a boolean, an integer or a double, each field once; reads
+   * nothing and returns false otherwise, for the general walk to check (and explain) it. Most of
+   * what ingest validates is attributes of this shape.
+   */
+  boolean skipPlainKeyValue(int length) {
+    if (depth + 2 > RECURSION_LIMIT) {
+      return false;
+    }
+    int p = position;
+    int limit = p + length;
+    // The key: tag 1 (length-delimited), a one-byte length, ASCII.
+    if (p + 2 > limit || buffer[p] != KEY_VALUE_KEY) {
+      return false;
+    }
+    int keyLength = buffer[p + 1];
+    p += 2;
+    if (keyLength < 0 || keyLength > limit - p || !isAscii(p, keyLength)) {
+      return false;
+    }
+    p += keyLength;
+    // The value: tag 2 (length-delimited), a one-byte length, one field.
+    if (p == limit) {
+      position = p;
+      return true;
+    }
+    if (p + 2 > limit || buffer[p] != KEY_VALUE_VALUE) {
+      return false;
+    }
+    int valueLength = buffer[p + 1];
+    p += 2;
+    if (valueLength < 0 || valueLength != limit - p) {
+      return false;
+    }
+    if (valueLength == 0) {
+      position = p;
+      return true;
+    }
+    int fieldTag = buffer[p++];
+    switch (fieldTag) {
+      case ANY_VALUE_STRING -> {
+        int stringLength = p < limit ? buffer[p++] : -1;
+        if (stringLength < 0 || stringLength != limit - p || !isAscii(p, stringLength)) {
+          return false;
+        }
+        p += stringLength;
+      }
+      case ANY_VALUE_BOOL, ANY_VALUE_INT -> {
+        int varintEnd = Math.min(limit, p + MAX_VARINT_BYTES - 1);
+        while (p < varintEnd && buffer[p] < 0) {
+          p++;
+        }
+        if (p == varintEnd) {
+          return false; // long or cut short: the general walk decides
+        }
+        p++;
+      }
+      case ANY_VALUE_DOUBLE -> p += Long.BYTES;
+      default -> {
+        return false;
+      }
+    }
+    if (p != limit) {
+      return false;
+    }
+    position = p;
+    return true;
   }
 
   /** Skips a {@code string} field's payload after checking that it is valid UTF-8. */
