@@ -11,6 +11,9 @@ import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
 
 /** Translates a {@link TailstreamConfig} into Kafka Streams properties. */
 public final class StreamsSettings {
+  /** The Kafka Streams producer's {@code batch.size}, unless {@code kafka.properties} sets it. */
+  static final int PRODUCER_BATCH_BYTES = 256 * 1024;
+
   private StreamsSettings() {}
 
   /**
@@ -39,6 +42,10 @@ public final class StreamsSettings {
     // Repartition and changelog records are OTLP protobuf, which lz4 shrinks about 2 to 3 times
     // for little CPU; the broker then writes and replicates less.
     p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
+    // A fragment of a few dozen spans is larger than the producer's default 16 KiB batch, so
+    // every changelog and repartition record became a batch of its own, each allocating lz4's
+    // 128 KiB of buffers. Batches of up to 256 KiB hold a commit interval's records per partition.
+    p.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), PRODUCER_BATCH_BYTES);
     p.putAll(config.kafka().properties());
     return p;
   }

@@ -17,9 +17,17 @@ class StreamsSettingsTest {
   }
 
   @Test
+  void streamsProducerBatchesUpTo256KiB() {
+    Properties p = StreamsSettings.of(ConfigLoader.fromMap(Map.of()));
+    assertThat(p.get("producer.batch.size")).isEqualTo(262_144);
+  }
+
+  @Test
   void kafkaPropertiesOverrideTheDefaults() {
     Properties p = StreamsSettings.of(ConfigLoader.fromMap(Map.of(
-        "kafka.properties.producer.compression.type", "zstd")));
+        "kafka.properties.producer.compression.type", "zstd",
+        "kafka.properties.producer.batch.size", "65536")));
     assertThat(p.getProperty("producer.compression.type")).isEqualTo("zstd");
+    assertThat(p.get("producer.batch.size")).isEqualTo("65536");
   }
 }
