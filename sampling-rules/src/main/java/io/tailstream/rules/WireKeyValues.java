@@ -41,6 +41,9 @@ final class WireKeyValues implements AttributeMapValue.KeyValueSource {
   private final int[] regions;
   private final int fieldTag;
   private volatile int[] index;
+  private int indexLength;
+  /** Whether a lookup has scanned the entries already, so that the next one indexes them. */
+  private boolean looked;
   private volatile List<KeyValue> parsed;
 
   /**
@@ -65,79 +68,145 @@ final class WireKeyValues implements AttributeMapValue.KeyValueSource {
 
   /** The value of the first key-value with this key whose value is set (and a string). */
   private Object first(String key, boolean onlyStrings) {
-    int[] index = index();
     boolean ascii = WireCursor.isAscii(key);
-    for (int i = 0; i < index.length; i += INDEX_WIDTH) {
-      if (index[i + VALUE_COUNT] == 0 || !hasKey(index, i, key, ascii)) {
-        continue; // a value not set is left out, so a later duplicate may count
+    int[] found = index;
+    if (found == null && !looked) {
+      // One lookup, such as a resource's service.name, reads the entries without indexing them.
+      looked = true;
+      Entries entries = new Entries();
+      int[] entry = new int[INDEX_WIDTH];
+      while (entries.next(entry, 0)) {
+        Object value = valueIfMatches(entry, 0, key, ascii, onlyStrings);
+        if (value != null) {
+          return value;
+        }
       }
-      // protobuf merges repeated occurrences of a message field: let it.
-      Object value = index[i + VALUE_COUNT] > 1
-          ? AttributeMapValue.scalarOrMarker(parse(index, i).getValue())
-          : scalar(index[i + VALUE_START], index[i + VALUE_END]);
-      if (value != null && (!onlyStrings || value instanceof String)) {
+      return null;
+    }
+    found = index();
+    for (int i = 0; i < indexLength; i += INDEX_WIDTH) {
+      Object value = valueIfMatches(found, i, key, ascii, onlyStrings);
+      if (value != null) {
         return value;
       }
     }
     return null;
   }
 
+  private Object valueIfMatches(int[] entries, int i, String key, boolean ascii,
+      boolean onlyStrings) {
+    if (entries[i + VALUE_COUNT] == 0 || !hasKey(entries, i, key, ascii)) {
+      return null; // a value not set is left out, so a later duplicate may count
+    }
+    // protobuf merges repeated occurrences of a message field: let it.
+    Object value = entries[i + VALUE_COUNT] > 1
+        ? AttributeMapValue.scalarOrMarker(parse(entries, i).getValue())
+        : scalar(entries[i + VALUE_START], entries[i + VALUE_END]);
+    return value != null && (!onlyStrings || value instanceof String) ? value : null;
+  }
+
   @Override
   public String text(String key) {
-    int[] index = index();
+    int[] found = index();
     boolean ascii = WireCursor.isAscii(key);
-    for (int i = 0; i < index.length; i += INDEX_WIDTH) {
-      if (!hasKey(index, i, key, ascii)) {
+    for (int i = 0; i < indexLength; i += INDEX_WIDTH) {
+      if (!hasKey(found, i, key, ascii)) {
         continue;
       }
-      if (index[i + VALUE_COUNT] == 1
-          && scalar(index[i + VALUE_START], index[i + VALUE_END]) instanceof String string) {
+      if (found[i + VALUE_COUNT] == 1
+          && scalar(found[i + VALUE_START], found[i + VALUE_END]) instanceof String string) {
         return string;
       }
-      return AnyValueText.canonical(parse(index, i).getValue());
+      return AnyValueText.canonical(parse(found, i).getValue());
     }
     return null;
   }
 
-  private boolean hasKey(int[] index, int i, String key, boolean asciiKey) {
+  private boolean hasKey(int[] entries, int i, String key, boolean asciiKey) {
     return WireCursor.utf8Equals(
-        buffer, index[i + KEY_START], index[i + KEY_LENGTH], key, asciiKey);
+        buffer, entries[i + KEY_START], entries[i + KEY_LENGTH], key, asciiKey);
   }
 
   /**
-   * Where each key-value lies, {@link #INDEX_WIDTH} ints per entry, in order: read once, as rules
-   * look up several keys of each span they visit.
+   * Where each key-value lies, {@link #INDEX_WIDTH} ints per entry, in order, the first {@link
+   * #indexLength} ints used: read once, as rules look up several keys of each span they visit.
    */
   private int[] index() {
     int[] result = index;
     if (result == null) {
       result = new int[INDEX_WIDTH * 16];
       int size = 0;
-      WireCursor message = new WireCursor(buffer, 0, 0);
-      WireCursor entry = new WireCursor(buffer, 0, 0);
-      for (int r = 0; r < regions.length; r += 2) {
-        message.reset(regions[r], regions[r + 1]);
-        for (int tag = message.readTag(); tag != 0; tag = message.readTag()) {
-          if (tag != fieldTag) {
-            message.skip(tag);
-            continue;
-          }
-          int length = message.readLength();
-          int start = message.payloadStart();
-          if (size == result.length) {
-            result = Arrays.copyOf(result, size * 2);
-          }
-          result[size + ENTRY_START] = start;
-          result[size + ENTRY_LENGTH] = length;
-          entry.reset(start, start + length);
-          readEntry(entry, result, size);
-          size += INDEX_WIDTH;
+      Entries entries = new Entries();
+      while (true) {
+        if (size == result.length) {
+          result = Arrays.copyOf(result, size * 2);
         }
+        if (!entries.next(result, size)) {
+          break;
+        }
+        size += INDEX_WIDTH;
       }
-      result = Arrays.copyOf(result, size);
-      index = result;
+      indexLength = size;
+      index = result; // published after its length
     }
     return result;
+  }
+
+  /** Reads the key-values one by one, in order, over every region. */
+  private final class Entries {
+    private final WireCursor message = new WireCursor(buffer, 0, 0);
+    private final WireCursor entry = new WireCursor(buffer, 0, 0);
+    private int region = -2;
+
+    /** Records where the next entry lies at {@code into[i...]}; false after the last. */
+    boolean next(int[] into, int i) {
+      while (true) {
+        int tag = region < 0 ? 0 : message.readTag();
+        if (tag == 0) {
+          region += 2;
+          if (region >= regions.length) {
+            return false;
+          }
+          message.reset(regions[region], regions[region + 1]);
+          continue;
+        }
+        if (tag != fieldTag) {
+          message.skip(tag);
+          continue;
+        }
+        int length = message.readLength();
+        int start = message.payloadStart();
+        into[i + ENTRY_START] = start;
+        into[i + ENTRY_LENGTH] = length;
+        if (!readPlainEntry(start, start + length, into, i)) {
+          entry.reset(start, start + length);
+          readEntry(entry, into, i);
+        }
+        return true;
+      }
+    }
+  }
+
+  /**
+   * Reads an entry of the usual shape, a key and then a value, each with a one-byte length;
+   * false for any other, which {@link #readEntry} reads.
+   */
+  private boolean readPlainEntry(int start, int end, int[] into, int i) {
+    int keyLength = end - start >= 2 && buffer[start] == KEY ? buffer[start + 1] : -1;
+    int value = start + 2 + keyLength;
+    if (keyLength < 0 || value + 2 > end || buffer[value] != VALUE) {
+      return false;
+    }
+    int valueLength = buffer[value + 1];
+    if (valueLength < 0 || value + 2 + valueLength != end) {
+      return false;
+    }
+    into[i + KEY_START] = start + 2;
+    into[i + KEY_LENGTH] = keyLength;
+    into[i + VALUE_START] = value + 2;
+    into[i + VALUE_END] = end;
+    into[i + VALUE_COUNT] = 1;
+    return true;
   }
 
   /** Records where a {@code KeyValue}'s last key and last value lie, and how many values. */
@@ -224,10 +293,10 @@ final class WireKeyValues implements AttributeMapValue.KeyValueSource {
   public List<KeyValue> keyValues() {
     List<KeyValue> result = parsed;
     if (result == null) {
-      int[] index = index();
-      List<KeyValue> all = new ArrayList<>(index.length / INDEX_WIDTH);
-      for (int i = 0; i < index.length; i += INDEX_WIDTH) {
-        all.add(parse(index, i));
+      int[] found = index();
+      List<KeyValue> all = new ArrayList<>(indexLength / INDEX_WIDTH);
+      for (int i = 0; i < indexLength; i += INDEX_WIDTH) {
+        all.add(parse(found, i));
       }
       result = List.copyOf(all);
       parsed = result;

@@ -131,17 +131,36 @@ public final class WireSpan implements OtlpSpan {
     return ByteString.copyFrom(buffer, spanIdStart, spanIdLength);
   }
 
-  /**
-   * The span ID as a view of the trace's bytes, not a copy: for comparing and hashing while the
-   * bytes the view was made of are not modified.
-   */
-  public ByteString spanIdView() {
-    return UnsafeByteOperations.unsafeWrap(buffer, spanIdStart, spanIdLength);
+  /** The parent span ID, copied; empty for a root span. */
+  public ByteString parentSpanId() {
+    return ByteString.copyFrom(buffer, parentStart, parentLength);
   }
 
-  /** The parent span ID, empty for a root span, as a view like {@link #spanIdView()}. */
-  public ByteString parentSpanIdView() {
-    return UnsafeByteOperations.unsafeWrap(buffer, parentStart, parentLength);
+  /**
+   * The span ID as a number for hashing: its eight bytes, as OTLP span IDs have, else a hash of
+   * them. Equal IDs have equal keys; {@link #isChildOf} tells whether IDs are equal.
+   */
+  public long spanIdKey() {
+    return idKey(spanIdStart, spanIdLength);
+  }
+
+  /** The parent span ID as a number for hashing, like {@link #spanIdKey()}. */
+  public long parentSpanIdKey() {
+    return idKey(parentStart, parentLength);
+  }
+
+  private long idKey(int idStart, int idLength) {
+    long key = idLength == Long.BYTES ? 0 : idLength;
+    for (int i = 0; i < idLength; i++) {
+      key = (idLength == Long.BYTES ? key << 8 : key * 31) + (buffer[idStart + i] & 0xff);
+    }
+    return key;
+  }
+
+  /** Whether this span's parent span ID is {@code other}'s span ID. */
+  public boolean isChildOf(WireSpan other) {
+    return parentLength > 0 && Arrays.equals(buffer, parentStart, parentStart + parentLength,
+        other.buffer, other.spanIdStart, other.spanIdStart + other.spanIdLength);
   }
 
   /** The span kind; {@code UNRECOGNIZED} for a number OTLP does not define. */

@@ -270,7 +270,7 @@ class WireTraceViewTest {
     assertThat(spans.get(6).durationNanos()).isEqualTo(20);
     assertThat(spans.get(7).spanId()).isEqualTo(spanId(99));
     assertThat(spans.get(7).traceId()).isEqualTo(TRACE_ID);
-    assertThat(spans.get(7).parentSpanIdView()).isEqualTo(ByteString.EMPTY);
+    assertThat(spans.get(7).parentSpanId()).isEqualTo(ByteString.EMPTY);
     assertThat(spans.get(7).traceState()).isEqualTo("b=2");
     assertThat(view.errorCount()).isEqualTo(2);
     assertSameAsParsed(bytes, OtlpTraceView.DEFAULT_MAX_CLOCK_SKEW, "span fields twice");
@@ -795,8 +795,8 @@ class WireTraceViewTest {
           .isEqualTo(proto.getStatus().getCode());
       assertThat(w.traceId()).as(where + " traceId").isEqualTo(proto.getTraceId());
       assertThat(w.spanId()).as(where + " spanId").isEqualTo(proto.getSpanId());
-      assertThat(w.spanIdView()).as(where + " spanIdView").isEqualTo(proto.getSpanId());
-      assertThat(w.parentSpanIdView()).as(where + " parent")
+      assertThat(w.spanId()).as(where + " spanId").isEqualTo(proto.getSpanId());
+      assertThat(w.parentSpanId()).as(where + " parent")
           .isEqualTo(proto.getParentSpanId());
       assertThat(w.toProto()).as(where + " toProto").isEqualTo(proto);
       assertSameMap(w.attributes(), e.attributes(), where + " attributes");

@@ -183,20 +183,23 @@ public final class TraceMetrics {
    */
   private void recordEdges(WireTraceView view) {
     List<WireSpan> callers = new ArrayList<>();
-    Map<ByteString, List<WireSpan>> calleesByParent = new HashMap<>();
+    Map<Long, List<WireSpan>> calleesByParent = new HashMap<>();
     for (WireSpan span : view.wireSpans()) {
       Span.SpanKind kind = span.spanKind();
       if (kind == Span.SpanKind.SPAN_KIND_CLIENT || kind == Span.SpanKind.SPAN_KIND_PRODUCER) {
         callers.add(span);
       } else if ((kind == Span.SpanKind.SPAN_KIND_SERVER
           || kind == Span.SpanKind.SPAN_KIND_CONSUMER) && span.hasParent()) {
-        calleesByParent.computeIfAbsent(span.parentSpanIdView(), k -> new ArrayList<>(1))
+        calleesByParent.computeIfAbsent(span.parentSpanIdKey(), k -> new ArrayList<>(1))
             .add(span);
       }
     }
     for (WireSpan client : callers) {
       boolean paired = false;
-      for (WireSpan server : calleesByParent.getOrDefault(client.spanIdView(), List.of())) {
+      for (WireSpan server : calleesByParent.getOrDefault(client.spanIdKey(), List.of())) {
+        if (!server.isChildOf(client)) {
+          continue; // another ID with the same key
+        }
         boolean messaging = server.spanKind() == Span.SpanKind.SPAN_KIND_CONSUMER;
         if (!messaging && client.spanKind() == Span.SpanKind.SPAN_KIND_PRODUCER) {
           continue;
