@@ -69,6 +69,10 @@ final class InputLoader {
     p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 4 * 1024 * 1024);
     p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 64L * 1024 * 1024);
+    // One batch in flight per connection: writing to a topic just created, the first batch can
+    // fail with NOT_LEADER_OR_FOLLOWER while later ones succeed, and the idempotent producer then
+    // retries it forever with OUT_OF_ORDER_SEQUENCE_NUMBER (seen with Kafka 4.3.1).
+    p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
     return p;
   }
 

@@ -7,6 +7,7 @@ import io.tailstream.bench.workload.SyntheticTrace;
 import io.tailstream.rules.CompletionReason;
 import io.tailstream.rules.Decision;
 import io.tailstream.rules.OtlpTraceView;
+import io.tailstream.rules.WireTraceView;
 import io.tailstream.rules.RuleSet;
 import java.util.List;
 import java.util.Locale;
@@ -24,8 +25,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Rule evaluation: {@code RuleSet.evaluate} on a fresh {@code OtlpTraceView} of a parsed trace,
- * as the decider calls it (the protobuf parse itself is measured by {@link TraceEmitBenchmark}).
+ * Rule evaluation: {@code RuleSet.evaluate} on a fresh {@code OtlpTraceView} of a parsed trace
+ * ({@link #evaluate}), and on a {@code WireTraceView} read from its bytes, as the decider calls it
+ * ({@link #evaluateWire}).
  * The view converts span attributes lazily, so a new view per trace keeps that cost in.
  *
  * <p>Rule sets of 1, 10 and 50 rules ({@link BenchRules}); the 10- and 50-rule sets are checked to
@@ -48,6 +50,7 @@ public class RuleEvaluationBenchmark {
 
   private RuleSet ruleSet;
   private TracesData[] traces;
+  private byte[][] encoded;
   private int next;
 
   @Setup
@@ -58,6 +61,10 @@ public class RuleEvaluationBenchmark {
     traces = new TracesData[pool];
     for (int i = 0; i < pool; i++) {
       traces[i] = OtlpRecords.tracesData(generated.get(i).spans());
+    }
+    encoded = new byte[pool][];
+    for (int i = 0; i < pool; i++) {
+      encoded[i] = traces[i].toByteArray();
     }
     ruleSet = BenchRules.parse(rules);
     if (rules > 1) {
@@ -83,5 +90,16 @@ public class RuleEvaluationBenchmark {
     TracesData trace = traces[next];
     next = (next + 1) & (traces.length - 1);
     return ruleSet.evaluate(OtlpTraceView.of(trace, CompletionReason.ROOT));
+  }
+
+  /**
+   * As the sampler decides: a {@link WireTraceView} read from the trace's bytes (its cost
+   * included), attributes looked up where they lie.
+   */
+  @Benchmark
+  public Decision evaluateWire() {
+    byte[] trace = encoded[next];
+    next = (next + 1) & (encoded.length - 1);
+    return ruleSet.evaluate(WireTraceView.of(trace, CompletionReason.ROOT));
   }
 }

@@ -49,6 +49,8 @@ final class WireReader {
   /** End of the current message: reading past it is reading past the message. */
   private int end;
   private int depth;
+  /** Set by {@link #readRawVarint} when it refused a varint, for its caller to explain. */
+  private boolean varintFailed;
 
   WireReader(byte[] buffer) {
     this.buffer = buffer;
@@ -66,7 +68,10 @@ final class WireReader {
     if (start == end) {
       return 0;
     }
-    int tag = (int) readRawVarint(start, "a field tag", false);
+    int tag = (int) readRawVarint(start, false);
+    if (varintFailed) {
+      throw varintFailure(start, "a field tag");
+    }
     int number = WireFormat.getTagFieldNumber(tag);
     int wireType = WireFormat.getTagWireType(tag);
     if (number == 0) {
@@ -94,8 +99,7 @@ final class WireReader {
    * readRawVarint64} if {@code wide}, else as {@code readRawVarint32}, whose callers keep the low
    * 32 bits.
    */
-  private long readRawVarint(int start, String what, boolean wide)
-      throws MalformedProtobufException {
+  private long readRawVarint(int start, boolean wide) {
     // Custom loop over the array instead of CodedInputStream: this runs for every field of every
     // span ingested, and a varint of one or two bytes is the common case.
     int p = start;
@@ -115,7 +119,9 @@ final class WireReader {
     try {
       result = wide ? in.readRawVarint64() : in.readRawVarint32();
     } catch (IOException e) {
-      throw varintFailure(start, what);
+      // The caller explains the failure: its description is only built when needed.
+      varintFailed = true;
+      return 0;
     }
     position = start + in.getTotalBytesRead();
     return result;
@@ -123,7 +129,12 @@ final class WireReader {
 
   /** Reads a varint as protobuf-java reads {@code int32}, {@code uint32} and enum fields. */
   int readVarint32(int fieldNumber) throws MalformedProtobufException {
-    return (int) readRawVarint(position, "field " + fieldNumber, false);
+    int start = position;
+    int value = (int) readRawVarint(start, false);
+    if (varintFailed) {
+      throw varintFailure(start, "field " + fieldNumber);
+    }
+    return value;
   }
 
   void skipVarint(int fieldNumber) throws MalformedProtobufException {
@@ -133,7 +144,10 @@ final class WireReader {
       position = start + 1;
       return;
     }
-    readRawVarint(start, "field " + fieldNumber, true);
+    readRawVarint(start, true);
+    if (varintFailed) {
+      throw varintFailure(start, "field " + fieldNumber);
+    }
   }
 
   long readFixed64(int fieldNumber) throws MalformedProtobufException {
@@ -165,29 +179,42 @@ final class WireReader {
    * error messages.
    */
   int readLength(String name, int index) throws MalformedProtobufException {
+    return readLength(name, 0, index);
+  }
+
+  /** Like {@link #readLength(String, int)}, naming the field by number unless {@code name}. */
+  private int readLength(String name, int number, int index) throws MalformedProtobufException {
     int start = position;
     int length;
     if (start < end && buffer[start] >= 0) {
       length = buffer[start];
       position = start + 1;
     } else {
-      length = (int) readRawVarint(start, "the length of " + segment(name, index), false);
+      length = (int) readRawVarint(start, false);
+      if (varintFailed) {
+        throw varintFailure(start, "the length of " + segment(fieldName(name, number), index));
+      }
     }
+    if (length >= 0 && length <= end - position) {
+      return length;
+    }
+    String field = fieldName(name, number);
     if (length < 0) {
       throw inField(
-          name,
+          field,
           index,
           (path, parent) ->
               "malformed protobuf: " + path + " has a negative length (" + length + ")");
     }
-    if (length > end - position) {
-      throw inField(
-          name,
-          index,
-          (path, parent) ->
-              "truncated protobuf: " + path + " ends past the end of " + where(parent));
-    }
-    return length;
+    throw inField(
+        field,
+        index,
+        (path, parent) ->
+            "truncated protobuf: " + path + " ends past the end of " + where(parent));
+  }
+
+  private static String fieldName(String name, int number) {
+    return name != null ? name : "field " + number;
   }
 
   /** Skips the payload of a length-delimited field whose length {@link #readLength} checked. */
@@ -330,7 +357,7 @@ final class WireReader {
     switch (WireFormat.getTagWireType(tag)) {
       case WireFormat.WIRETYPE_VARINT -> skipVarint(number);
       case WireFormat.WIRETYPE_FIXED64 -> skipFixed64(number);
-      case WireFormat.WIRETYPE_LENGTH_DELIMITED -> skipBytes(readLength("field " + number, -1));
+      case WireFormat.WIRETYPE_LENGTH_DELIMITED -> skipBytes(readLength(null, number, -1));
       case WireFormat.WIRETYPE_START_GROUP -> skipGroup(number);
       case WireFormat.WIRETYPE_FIXED32 -> skipFixed32(number);
       case WireFormat.WIRETYPE_END_GROUP ->
