@@ -275,21 +275,12 @@ final class AttributeMapValue extends StructValue<String, AttributeMapValue>
    */
   static Object scalarOrMarker(AnyValue value) {
     switch (value.getValueCase()) {
-      case STRING_VALUE:
-        return value.getStringValue();
-      case BOOL_VALUE:
-        return value.getBoolValue();
-      case INT_VALUE:
-        return value.getIntValue();
-      case DOUBLE_VALUE:
-        return value.getDoubleValue();
       case BYTES_VALUE:
       case ARRAY_VALUE:
       case KVLIST_VALUE:
         return NEEDS_CONVERSION;
-      case VALUE_NOT_SET:
       default:
-        return null;
+        return AttributeValues.toJava(value);
     }
   }
 

@@ -42,10 +42,6 @@ final class WireCursor {
     return fieldNumber << 3 | wireType;
   }
 
-  int position() {
-    return position;
-  }
-
   /** Moves to {@code position} within the same message, {@code end} its new end. */
   void reset(int newPosition, int newEnd) {
     this.position = newPosition;

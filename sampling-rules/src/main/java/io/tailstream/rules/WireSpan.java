@@ -281,7 +281,8 @@ public final class WireSpan implements OtlpSpan {
   }
 
   /** The span, parsed by protobuf-java. */
-  public Span toProto() {
+  // Visible for testing
+  Span toProto() {
     try {
       return Span.parseFrom(UnsafeByteOperations.unsafeWrap(buffer, start, end - start));
     } catch (InvalidProtocolBufferException e) {
