@@ -13,6 +13,7 @@ import io.tailstream.config.EffectiveConfig;
 import io.tailstream.config.TailstreamConfig;
 import io.tailstream.decision.ActiveRules;
 import io.tailstream.decision.BudgetShare;
+import io.tailstream.decision.DecisionWorkers;
 import io.tailstream.decision.LoadedRules;
 import io.tailstream.decision.RulesLoader;
 import io.tailstream.http.AdminServer;
@@ -51,6 +52,7 @@ public final class SamplerApp implements AutoCloseable {
   private final KafkaStreamsMetrics streamsMetrics;
   private final AdminServer http;
   private final BrokerProbe brokers;
+  private final DecisionWorkers decisionWorkers;
   private MetricsPublisher publisher;
   private final CountDownLatch stopped = new CountDownLatch(1);
 
@@ -78,7 +80,9 @@ public final class SamplerApp implements AutoCloseable {
           metrics.rulesInForce(false, rules.active().hash());
           metrics.rulesInForce(true, rules.candidate().map(LoadedRules::hash).orElse(null));
         });
-    Topology topology = new TailSamplingTopology(config, rules, metrics, share).get();
+    this.decisionWorkers = DecisionWorkers.of(config.decision().threads());
+    Topology topology =
+        new TailSamplingTopology(config, rules, metrics, share, decisionWorkers).get();
     LOG.debug("Topology:\n{}", topology.describe());
     this.streams = new KafkaStreams(topology, StreamsSettings.of(config));
     streams.setGlobalStateRestoreListener(new RestoreProgress(registry));
@@ -204,6 +208,7 @@ public final class SamplerApp implements AutoCloseable {
     if (publisher != null) {
       publisher.close(); // after Kafka Streams, so that the last decisions are in the export
     }
+    decisionWorkers.close(); // after Kafka Streams, whose punctuations await them
     streamsMetrics.close();
     registry.close();
   }

@@ -4,6 +4,7 @@ import io.tailstream.config.TailstreamConfig;
 import io.tailstream.decision.BudgetShare;
 import io.tailstream.decision.CachedDecision;
 import io.tailstream.decision.DecisionCache;
+import io.tailstream.decision.DecisionWorkers;
 import io.tailstream.decision.TraceDecider;
 import io.tailstream.emit.Emitted;
 import io.tailstream.metrics.SamplerMetrics;
@@ -55,6 +56,12 @@ import org.apache.kafka.streams.state.WindowStore;
 public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], String, Emitted> {
   /** Upper bound of traces decided by one punctuation, so one call never stalls the thread. */
   static final int MAX_DECISIONS_PER_PUNCTUATION = 5_000;
+  /** Complete traces handed to a decision helper at once. */
+  static final int DECISION_CHUNK = 16;
+  /** Chunks in flight. */
+  static final int MAX_DECISION_CHUNKS = 4;
+  /** Bytes of complete traces held out of the stores at once, waiting for their decision. */
+  static final long MAX_DECISION_BYTES = 16L << 20;
 
   private final long waitMs;
   private final long rootGraceMs;
@@ -66,6 +73,7 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
   private final TraceDecider decider;
   private final SamplerMetrics metrics;
   private final BudgetShare budgetShare;
+  private final DecisionWorkers.Pipeline<Complete, TraceDecider.DecidedTrace> pipeline;
 
   private ProcessorContext<String, Emitted> context;
   private KeyValueStore<Bytes, byte[]> fragments;
@@ -78,7 +86,7 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
   private String taskId;
 
   public TraceAssemblyProcessor(TailstreamConfig config, TraceDecider decider,
-      SamplerMetrics metrics, BudgetShare budgetShare) {
+      SamplerMetrics metrics, BudgetShare budgetShare, DecisionWorkers workers) {
     this.waitMs = config.decision().idleTimeout().toMillis();
     this.rootGraceMs = config.decision().rootGrace().toMillis();
     this.maxAgeMs = config.decision().maxTraceAge().toMillis();
@@ -89,6 +97,8 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
     this.decider = decider;
     this.metrics = metrics;
     this.budgetShare = budgetShare;
+    this.pipeline = workers.pipeline(this::evaluate, this::emit, DECISION_CHUNK,
+        MAX_DECISION_CHUNKS, c -> c.tracesData().length, MAX_DECISION_BYTES);
   }
 
   /** A fifth of the shortest completion timer, between 50 ms and 1 s. */
@@ -160,7 +170,8 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
         deadlines.delete(StoreKeys.deadline(state.deadlineMs(), traceId));
       }
       metrics.traceOversized(tooManySpans ? "spans" : "bytes");
-      decide(traceId, appended, CompletionReason.SPAN_LIMIT, now);
+      startDecision(traceId, appended, CompletionReason.SPAN_LIMIT, now);
+      pipeline.flush();
       return;
     }
     long deadline = deadlineOf(appended, now);
@@ -239,29 +250,48 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
         states.put(Bytes.wrap(traceId), state.withDeadline(deadline).encode());
         continue;
       }
-      decide(traceId, state, reasonOf(state), now);
+      startDecision(traceId, state, reasonOf(state), now);
     }
+    pipeline.flush();
   }
 
-  private void decide(byte[] traceId, TraceBufferState state, CompletionReason reason, long now) {
+  /**
+   * Takes a complete trace out of the buffer and adds it to the decision pipeline, which decides
+   * it on a decision helper thread if there is one; {@code decisions.flush()} emits the outcome.
+   */
+  private void startDecision(byte[] traceId, TraceBufferState state, CompletionReason reason,
+      long now) {
     byte[] all = drainFragments(traceId, state);
     states.delete(Bytes.wrap(traceId));
     metrics.buffered(taskId, -1, -state.bytes());
-    String hex = TraceIds.toHex(traceId);
-    TraceDecider.DecidedTrace decided = decider.decide(hex, all, reason, now);
-    decisions.remember(traceId, decided.decision(), now);
+    pipeline.add(new Complete(traceId, TraceIds.toHex(traceId), state, reason, now, all));
+  }
+
+  private TraceDecider.DecidedTrace evaluate(Complete c) {
+    return decider.decide(c.hex(), c.tracesData(), c.reason(), c.now());
+  }
+
+  private void emit(Complete c, TraceDecider.DecidedTrace decided) {
+    TraceBufferState state = c.state();
+    long now = c.now();
+    decisions.remember(c.traceId(), decided.decision(), now);
     if (decided.keptTrace() != null) {
-      context.forward(new Record<>(hex, Emitted.sampled(decided.keptTrace()), now));
+      context.forward(new Record<>(c.hex(), Emitted.sampled(decided.keptTrace()), now));
     }
-    context.forward(new Record<>(hex,
+    context.forward(new Record<>(c.hex(),
         Emitted.decision(TraceDecisionCodec.encode(decided.record())), now));
-    metrics.traceDecided(decided.decision().rule(), decided.decision().kept(), reason.label(),
-        state.spanCount(), now - state.lastArrivalMs(), now - state.firstArrivalMs());
+    metrics.traceDecided(decided.decision().rule(), decided.decision().kept(),
+        c.reason().label(), state.spanCount(), now - state.lastArrivalMs(),
+        now - state.firstArrivalMs());
     metrics.ruleDecided(decided.decision().rule(), decided.decision().kept(), state.spanCount());
     if (looksLikeForgottenLateSpans(decided, state)) {
       metrics.lateUnknownSpans(state.spanCount());
     }
   }
+
+  /** A trace taken out of the buffer, with its fragments concatenated, to be decided. */
+  private record Complete(byte[] traceId, String hex, TraceBufferState state,
+      CompletionReason reason, long now, byte[] tracesData) {}
 
   /**
    * Whether a trace just decided on its own is probably late spans of a trace whose decision was

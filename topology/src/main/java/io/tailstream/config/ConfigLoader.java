@@ -86,6 +86,7 @@ public final class ConfigLoader {
     d.put("decision.root-grace", "2s");
     d.put("decision.max-trace-age", "5m");
     d.put("decision.late-span-window", "30m");
+    d.put("decision.threads", "1");
     d.put("limits.max-spans-per-trace", "10000");
     d.put("limits.max-trace-bytes", "8MiB");
     d.put("rules.file", "rules.yaml");
@@ -247,6 +248,7 @@ public final class ConfigLoader {
     Duration rootGrace = r.get("decision.root-grace", ConfigLoader::positiveDuration);
     Duration maxAge = r.get("decision.max-trace-age", ConfigLoader::positiveDuration);
     Duration lateWindow = r.get("decision.late-span-window", ConfigLoader::positiveDuration);
+    Integer decisionThreads = r.get("decision.threads", ConfigLoader::nonNegativeInt);
     Integer maxSpans = r.get("limits.max-spans-per-trace", ConfigLoader::positiveInt);
     Long maxTraceBytes = r.get("limits.max-trace-bytes",
         v -> size(v, MIN_TRACE_BYTES, MAX_TRACE_BYTES));
@@ -292,7 +294,7 @@ public final class ConfigLoader {
         new TailstreamConfig.Kafka(bootstrap, properties),
         new TailstreamConfig.Input(encoding, partitioned),
         new TailstreamConfig.Topics(spans, sampled, decisions, metrics, deadLetter),
-        new TailstreamConfig.Decision(wait, rootGrace, maxAge, lateWindow),
+        new TailstreamConfig.Decision(wait, rootGrace, maxAge, lateWindow, decisionThreads),
         new TailstreamConfig.Limits(maxSpans, maxTraceBytes),
         new TailstreamConfig.Rules(Path.of(rulesFile),
             candidateFile.isEmpty() ? null : Path.of(candidateFile), reloadInterval, maxKeys,

@@ -37,6 +37,7 @@ public final class EffectiveConfig {
     out.put("decision.root-grace", DurationParser.format(c.decision().rootGrace()));
     out.put("decision.max-trace-age", DurationParser.format(c.decision().maxTraceAge()));
     out.put("decision.late-span-window", DurationParser.format(c.decision().lateSpanWindow()));
+    out.put("decision.threads", String.valueOf(c.decision().threads()));
     out.put("limits.max-spans-per-trace", String.valueOf(c.limits().maxSpansPerTrace()));
     out.put("limits.max-trace-bytes", String.valueOf(c.limits().maxTraceBytes()));
     out.put("rules.file", String.valueOf(c.rules().file()));

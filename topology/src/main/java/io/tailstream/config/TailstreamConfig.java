@@ -87,10 +87,12 @@ public record TailstreamConfig(
    * Completion timing. A trace is decided at the earliest of: {@code idleTimeout} ({@code
    * decision.wait}) after its last span,
    * {@code rootGrace} after its root span, {@code maxTraceAge} after its first span. Decisions are
-   * remembered for {@code lateSpanWindow} so that late spans follow them.
+   * remembered for {@code lateSpanWindow} so that late spans follow them. {@code threads}
+   * ({@code decision.threads}) helper threads evaluate decisions alongside the stream threads; 0
+   * evaluates them on the stream threads.
    */
-  public record Decision(
-      Duration idleTimeout, Duration rootGrace, Duration maxTraceAge, Duration lateSpanWindow) {}
+  public record Decision(Duration idleTimeout, Duration rootGrace, Duration maxTraceAge,
+      Duration lateSpanWindow, int threads) {}
 
   /**
    * Per-trace limits. A trace that exceeds either is decided at once, with the completion reason

@@ -34,6 +34,11 @@ public final class BoundedMemoryRocksDbConfig implements RocksDBConfigSetter {
    * flush. Assembly appends and deletes far more than it reads back, so writes get half.
    */
   static final double WRITE_BUFFER_SHARE = 0.5;
+  /** Kafka Streams' default memtable size, the least each store gets. */
+  static final long MIN_WRITE_BUFFER_BYTES = 16L << 20;
+  /** The most one memtable may hold. */
+  static final long MAX_WRITE_BUFFER_BYTES = 256L << 20;
+
   /** Share of the cache reserved for index and filter blocks (high priority). */
   static final double HIGH_PRIORITY_POOL_RATIO = 0.1;
 
@@ -59,12 +64,25 @@ public final class BoundedMemoryRocksDbConfig implements RocksDBConfigSetter {
     table.setCacheIndexAndFilterBlocksWithHighPriority(true);
     table.setPinTopLevelIndexAndFilter(true);
     options.setWriteBufferManager(shared.writeBufferManager());
+    options.setWriteBufferSize(writeBufferBytes(memoryBytes(configs)));
     options.setTableFormatConfig(table);
   }
 
   @Override
   public void close(String storeName, Options options) {
     // Nothing per store was created here; the cache and write buffer manager are shared.
+  }
+
+  /**
+   * Each store's memtable size: a quarter of the memtables' share, between 16 MiB (Kafka Streams'
+   * default) and 256 MiB. A fragment appended and deleted within one memtable never reaches disk:
+   * the flush drops the value. Bigger memtables let more of the trace buffer live and die in
+   * memory (measured in docs/benchmarks.md); the write buffer manager still flushes the largest
+   * when all memtables together reach their share.
+   */
+  static long writeBufferBytes(long memoryBytes) {
+    long quarter = (long) (memoryBytes * WRITE_BUFFER_SHARE) / 4;
+    return Math.max(MIN_WRITE_BUFFER_BYTES, Math.min(MAX_WRITE_BUFFER_BYTES, quarter));
   }
 
   /** The block cache shared by stores configured with {@code bytes}. */

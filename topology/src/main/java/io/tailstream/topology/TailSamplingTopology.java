@@ -5,6 +5,7 @@ import io.tailstream.assembly.TraceAssemblyProcessor;
 import io.tailstream.config.TailstreamConfig;
 import io.tailstream.decision.ActiveRules;
 import io.tailstream.decision.BudgetShare;
+import io.tailstream.decision.DecisionWorkers;
 import io.tailstream.decision.TraceDecider;
 import io.tailstream.emit.Emitted;
 import io.tailstream.emit.SampledRecordSplitter;
@@ -63,22 +64,28 @@ public final class TailSamplingTopology implements Supplier<Topology> {
   private final ActiveRules rules;
   private final SamplerMetrics metrics;
   private final BudgetShare budgetShare;
+  private final DecisionWorkers workers;
 
   /**
    * @param budgetShare told as assembly tasks start and stop here, so that rate limits are shared
    *     between instances
+   * @param workers the decision helper threads; the caller closes them after Kafka Streams
    */
   public TailSamplingTopology(TailstreamConfig config, ActiveRules rules, SamplerMetrics metrics,
-      BudgetShare budgetShare) {
+      BudgetShare budgetShare, DecisionWorkers workers) {
     this.config = config;
     this.rules = rules;
     this.metrics = metrics;
     this.budgetShare = budgetShare;
+    this.workers = workers;
   }
 
-  /** A topology that is the only instance, which enforces whole rate budgets; for tests. */
+  /**
+   * A topology that is the only instance, which enforces whole rate budgets, and decides on its
+   * stream threads; for tests.
+   */
   public TailSamplingTopology(TailstreamConfig config, ActiveRules rules, SamplerMetrics metrics) {
-    this(config, rules, metrics, new BudgetShare(0));
+    this(config, rules, metrics, new BudgetShare(0), DecisionWorkers.inline());
   }
 
   @Override
@@ -117,7 +124,8 @@ public final class TailSamplingTopology implements Supplier<Topology> {
         TraceDecider.maxClockSkew(config.decision()));
     int maxRequestSize = config.kafka().maxRequestSize();
     Map<String, KStream<String, Emitted>> emitted = fragments
-        .process(() -> new TraceAssemblyProcessor(config, decider, metrics, budgetShare),
+        .process(() -> new TraceAssemblyProcessor(config, decider, metrics, budgetShare,
+                workers),
             Named.as(ASSEMBLY), AssemblyStores.FRAGMENTS, AssemblyStores.STATE,
             AssemblyStores.DEADLINES, AssemblyStores.DECISIONS)
         .process(() -> new SampledRecordSplitter(maxRequestSize, config.topics().sampled(),

@@ -29,7 +29,7 @@ class ConfigLoaderTest {
     assertThat(c.topics()).isEqualTo(new TailstreamConfig.Topics("otlp_spans", "sampled_traces",
         "trace_decisions", "trace_metrics", "tailstream_dlq"));
     assertThat(c.decision()).isEqualTo(new TailstreamConfig.Decision(Duration.ofSeconds(10),
-        Duration.ofSeconds(2), Duration.ofMinutes(5), Duration.ofMinutes(30)));
+        Duration.ofSeconds(2), Duration.ofMinutes(5), Duration.ofMinutes(30), 1));
     assertThat(c.limits().maxSpansPerTrace()).isEqualTo(10_000);
     assertThat(c.processingGuarantee())
         .isEqualTo(TailstreamConfig.ProcessingGuarantee.EXACTLY_ONCE_V2);

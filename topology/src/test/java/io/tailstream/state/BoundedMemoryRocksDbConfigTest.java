@@ -56,11 +56,20 @@ class BoundedMemoryRocksDbConfigTest {
         assertThat(table.cacheIndexAndFilterBlocksWithHighPriority()).isTrue();
         assertThat(o.writeBufferManager())
             .isSameAs(BoundedMemoryRocksDbConfig.sharedWriteBufferManager(bytes));
+        assertThat(o.writeBufferSize()).isEqualTo(16L << 20);
       }
       setter.close("trace-fragments", fragments);
       // Closing one store leaves the shared cache usable by the others.
       assertThat(BoundedMemoryRocksDbConfig.sharedCache(bytes).isOwningHandle()).isTrue();
     }
+  }
+
+  @Test
+  void memtablesGrowWithTheMemoryBetween16And256MiB() {
+    assertThat(BoundedMemoryRocksDbConfig.writeBufferBytes(128L << 20)).isEqualTo(16L << 20);
+    assertThat(BoundedMemoryRocksDbConfig.writeBufferBytes(512L << 20)).isEqualTo(64L << 20);
+    assertThat(BoundedMemoryRocksDbConfig.writeBufferBytes(4L << 30)).isEqualTo(256L << 20);
+    assertThat(BoundedMemoryRocksDbConfig.writeBufferBytes(32L << 20)).isEqualTo(16L << 20);
   }
 
   @Test

@@ -114,6 +114,16 @@ public final class EndToEndBench implements Callable<Integer> {
           + " (default: ${DEFAULT-VALUE}).")
   int streamThreads;
 
+  @Option(names = "--rocksdb-memory", defaultValue = "512MiB",
+      description = "state.rocksdb.memory of the sampler: enough for a drain run's trace buffer"
+          + " to live and die in memtables (default: ${DEFAULT-VALUE}).")
+  String rocksDbMemory;
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE",
+      description = "A Tailstream config key for the sampler runs, for experiments; repeatable."
+          + " Recorded in the report.")
+  Map<String, String> samplerOverrides = new LinkedHashMap<>();
+
   @Option(names = "--seed", defaultValue = "42",
       description = "Workload seed (default: ${DEFAULT-VALUE}).")
   long seed;
@@ -258,7 +268,8 @@ public final class EndToEndBench implements Callable<Integer> {
         new Results.Settings(spans, partitions, streamThreads, seed,
             rulesFile == null ? "the benchmarks' 10 rules" : rulesFile.toString(),
             "exactly_once_v2", drainWait, drainRootGrace, latencyWait, latencyRootGrace,
-            latencySeconds, latencyLoad, heapWait, heapSpans, warmup == null ? 0 : warmupSpans),
+            latencySeconds, latencyLoad, heapWait, heapSpans, warmup == null ? 0 : warmupSpans,
+            rocksDbMemory, samplerOverrides),
         workload, drains, Results.ratios(drains), latencies, heap);
     String markdown = Results.markdown(report);
     System.out.println();
@@ -357,6 +368,8 @@ public final class EndToEndBench implements Callable<Integer> {
     m.put("http.port", "0");
     m.put("kafka.properties." + StreamsConfig.NUM_STREAM_THREADS_CONFIG,
         Integer.toString(streamThreads));
+    m.put("state.rocksdb.memory", rocksDbMemory);
+    m.putAll(samplerOverrides);
     return ConfigLoader.fromMap(m);
   }
 

@@ -54,7 +54,8 @@ final class Results {
   record Settings(long spanTarget, int partitions, int streamThreads, long seed, String rules,
       String processingGuarantee, String drainWait, String drainRootGrace, String latencyWait,
       String latencyRootGrace, int latencySeconds, double latencyLoad, String heapWait,
-      long heapSpans, long warmupSpans) {}
+      long heapSpans, long warmupSpans, String rocksDbMemory,
+      Map<String, String> samplerOverrides) {}
 
   /** The pre-loaded workload. */
   record Workload(long traces, long spans, long rootlessTraces, Map<String, Long> tracesByClass,
@@ -108,12 +109,16 @@ final class Results {
             + " JVM options %s.", m.cpu(), m.cores(), mb(m.memoryBytes()), m.java(),
         mb(m.maxHeapBytes()), m.jvmArgs().isEmpty() ? "none" : String.join(" ", m.jvmArgs())));
     line(md, String.format(Locale.ROOT, "Settings: %d partitions, %d stream thread(s), %s,"
-            + " rules %s, seed %d; drain runs decision.wait %s, root-grace %s; %s.",
+            + " rules %s, seed %d, sampler state.rocksdb.memory %s; drain runs decision.wait %s,"
+            + " root-grace %s; %s.",
         s.partitions(), s.streamThreads(), s.processingGuarantee(), s.rules(), s.seed(),
+        s.rocksDbMemory(),
         s.drainWait(), s.drainRootGrace(), s.warmupSpans() > 0
             ? String.format(Locale.ROOT, "every drain run first drained %,d warm-up spans"
                 + " (seed %d), unmeasured", s.warmupSpans(), s.seed() + 1)
-            : "no warm-up"));
+            : "no warm-up")
+        + (s.samplerOverrides().isEmpty() ? ""
+            : " Sampler config overrides: " + s.samplerOverrides() + "."));
     Workload w = r.workload();
     if (w != null) {
       line(md, String.format(Locale.ROOT, "Workload: %,d spans in %,d traces (%s; %,d without"

@@ -9,6 +9,7 @@ import io.tailstream.config.ConfigLoader;
 import io.tailstream.config.TailstreamConfig;
 import io.tailstream.decision.ActiveRules;
 import io.tailstream.decision.BudgetShare;
+import io.tailstream.decision.DecisionWorkers;
 import io.tailstream.decision.TraceDecider;
 import io.tailstream.emit.Emitted;
 import io.tailstream.metrics.SamplerMetrics;
@@ -145,7 +146,8 @@ public class FragmentAssemblyBenchmark {
     clockMs = START_MS;
     nextPunctuationMs = START_MS + PUNCTUATION_INTERVAL_MS;
     context.setCurrentSystemTimeMs(clockMs);
-    processor = new TraceAssemblyProcessor(config, decider, metrics, new BudgetShare(0));
+    processor = new TraceAssemblyProcessor(config, decider, metrics, new BudgetShare(0),
+        DecisionWorkers.inline());
     processor.init(context);
     punctuator = context.scheduledPunctuators().get(0).getPunctuator();
   }
