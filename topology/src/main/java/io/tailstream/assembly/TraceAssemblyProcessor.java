@@ -83,6 +83,8 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
   /** When this task started here; traces buffered before it get a full wait after it. */
   private long startedAtMs;
   private InputLag inputLag;
+  /** Where the next time-index scan starts; entries before it have all been handled. */
+  private long scanFromMs;
   private String taskId;
 
   public TraceAssemblyProcessor(TailstreamConfig config, TraceDecider decider,
@@ -179,7 +181,7 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
       if (state.deadlineMs() != Long.MAX_VALUE) {
         deadlines.delete(StoreKeys.deadline(state.deadlineMs(), traceId));
       }
-      deadlines.put(StoreKeys.deadline(deadline, traceId), new byte[0]);
+      fileDeadline(deadline, traceId);
     }
     states.put(record.key(), appended.withDeadline(deadline).encode());
   }
@@ -214,11 +216,14 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
   /** The wall-clock punctuation: decides every trace whose deadline has passed, up to a bound. */
   void decideDue(long now) {
     metrics.inputLag(taskId, inputLag.estimateMs(now));
+    if (scanFromMs > now) {
+      return; // the clock went back: nothing filed since the last scan is due yet
+    }
     List<Bytes> due = new ArrayList<>();
     boolean more = false;
     // Collect first, then mutate: writing to a store while iterating it is not safe with caching.
     try (KeyValueIterator<Bytes, byte[]> it =
-        deadlines.range(StoreKeys.deadline(0, new byte[StoreKeys.TRACE_ID_BYTES]),
+        deadlines.range(StoreKeys.deadline(scanFromMs, new byte[StoreKeys.TRACE_ID_BYTES]),
             StoreKeys.deadlineUpperBound(now))) {
       while (it.hasNext()) {
         if (due.size() == MAX_DECISIONS_PER_PUNCTUATION) {
@@ -246,13 +251,25 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
       if (deadline > now) {
         // Restored from before this task started, or the task reads behind its producers:
         // wait for the backlog first.
-        deadlines.put(StoreKeys.deadline(deadline, traceId), new byte[0]);
+        fileDeadline(deadline, traceId);
         states.put(Bytes.wrap(traceId), state.withDeadline(deadline).encode());
         continue;
       }
       startDecision(traceId, state, reasonOf(state), now);
     }
     pipeline.flush();
+    // Every entry up to now is handled, or up to the last one taken when the call was bounded.
+    scanFromMs = more ? StoreKeys.deadlineOf(due.get(due.size() - 1)) : now + 1;
+  }
+
+  /**
+   * Files a trace in the time index. The next scan starts no later than this deadline: scans
+   * start where the last one ended instead of at 0, so that they do not wade through the
+   * deletions the index has seen since RocksDB last compacted it.
+   */
+  private void fileDeadline(long deadline, byte[] traceId) {
+    deadlines.put(StoreKeys.deadline(deadline, traceId), new byte[0]);
+    scanFromMs = Math.min(scanFromMs, deadline);
   }
 
   /**
