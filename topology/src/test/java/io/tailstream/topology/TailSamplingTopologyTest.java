@@ -24,9 +24,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -153,6 +155,44 @@ class TailSamplingTopologyTest {
     assertThat(d.get(0).getTraceId()).isEqualTo(ERROR_TRACE);
     assertThat(d.get(0).getCompletionReason()).isEqualTo(CompletionReason.IDLE);
     assertThat(d.get(0).getRootService()).isEmpty();
+  }
+
+  /**
+   * One punctuation decides at most 5,000 traces. The next one resumes the time-index scan where
+   * the bounded one stopped, and traces filed meanwhile with other deadlines are still found.
+   */
+  @Test
+  void aBoundedPunctuationLeavesTheRestForTheNextOne() throws Exception {
+    start();
+    int traces = 5_300;
+    Set<String> sent = new HashSet<>();
+    for (int i = 0; i < traces; i++) {
+      String id = String.format("%032x", 0x5000_0000L + i);
+      sent.add(id);
+      // Two timestamps so that the index holds two deadlines, 1 ms apart.
+      if (i == 2_600) {
+        advance(Duration.ofMillis(1));
+      }
+      send(TestTraces.trace(id).root("shop", "GET /").build());
+    }
+    advance(Duration.ofSeconds(3)); // past root-grace: every trace is due in one punctuation
+    List<TraceDecision> first = decisions();
+    assertThat(first).hasSize(5_000);
+    assertThat(registry.get("tailstream.traces.buffer_overflow_punctuations").counter().count())
+        .isEqualTo(1.0);
+    String late = String.format("%032x", 0x6000_0000L);
+    send(TestTraces.trace(late).root("shop", "GET /late").build());
+    advance(Duration.ofSeconds(3));
+    List<TraceDecision> rest = decisions();
+    Set<String> decided = new HashSet<>();
+    for (TraceDecision d : first) {
+      decided.add(d.getTraceId());
+    }
+    for (TraceDecision d : rest) {
+      assertThat(decided.add(d.getTraceId())).as("decided once: %s", d.getTraceId()).isTrue();
+    }
+    sent.add(late);
+    assertThat(decided).isEqualTo(sent);
   }
 
   /**
