@@ -2,6 +2,7 @@ package io.tailstream.rules;
 
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
+import java.util.Map;
 
 /**
  * A span of an OTLP trace, parsed ({@link OtlpSpanView}) or read in place ({@link WireSpan}): what
@@ -21,8 +22,23 @@ interface OtlpSpan extends SpanView {
   /** The attributes for CEL, read lazily from the OTLP key-values. */
   AttributeMapValue celAttributes();
 
+  /** The span's resource, shared by the spans of the resource. */
+  OtlpResource otlpResource();
+
   /** The resource attributes for CEL, shared by the spans of the resource. */
-  AttributeMapValue celResource();
+  default AttributeMapValue celResource() {
+    return otlpResource().celAttributes();
+  }
+
+  @Override
+  default String service() {
+    return otlpResource().service();
+  }
+
+  @Override
+  default Map<String, Object> resource() {
+    return otlpResource().attributes();
+  }
 
   /**
    * Whether both timestamps are set. OTLP timestamps are unsigned, so one at or above 2^63 (the

@@ -17,11 +17,6 @@ final class OtlpSpanView implements OtlpSpan {
   }
 
   @Override
-  public String service() {
-    return resource.service();
-  }
-
-  @Override
   public String name() {
     return span.getName();
   }
@@ -76,13 +71,8 @@ final class OtlpSpanView implements OtlpSpan {
   }
 
   @Override
-  public AttributeMapValue celResource() {
-    return resource.celAttributes();
-  }
-
-  @Override
-  public Map<String, Object> resource() {
-    return resource.attributes();
+  public OtlpResource otlpResource() {
+    return resource;
   }
 
   @Override

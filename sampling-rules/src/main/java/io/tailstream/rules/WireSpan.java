@@ -189,11 +189,6 @@ public final class WireSpan implements OtlpSpan {
   }
 
   @Override
-  public String service() {
-    return resource.service();
-  }
-
-  @Override
   public String name() {
     String result = name;
     if (result == null) {
@@ -266,13 +261,8 @@ public final class WireSpan implements OtlpSpan {
   }
 
   @Override
-  public AttributeMapValue celResource() {
-    return resource.celAttributes();
-  }
-
-  @Override
-  public Map<String, Object> resource() {
-    return resource.attributes();
+  public OtlpResource otlpResource() {
+    return resource;
   }
 
   @Override

@@ -49,6 +49,18 @@ class DecisionWorkersTest {
   /** An emitted (input, result) pair and the thread it was emitted on. */
   private record Emitted(int input, String result, Thread thread) {}
 
+  /** An inline pipeline with chunks of {@code chunkSize} that records where it worked and emitted. */
+  private DecisionWorkers.Pipeline<Integer, String> recordingInline(List<Thread> workThreads,
+      List<Emitted> emitted, int chunkSize) {
+    return workers(0).pipeline(
+        i -> {
+          workThreads.add(Thread.currentThread());
+          return result(i);
+        },
+        (i, r) -> emitted.add(new Emitted(i, r, Thread.currentThread())),
+        chunkSize, 2, i -> 1, 1_000);
+  }
+
   @Test
   void threadsAreCountedAndNegativeIsRejected() {
     assertThat(DecisionWorkers.inline().threads()).isZero();
@@ -64,13 +76,8 @@ class DecisionWorkersTest {
     Thread caller = Thread.currentThread();
     List<Thread> workThreads = new ArrayList<>();
     List<Emitted> emitted = new ArrayList<>();
-    DecisionWorkers.Pipeline<Integer, String> pipeline = workers(0).pipeline(
-        i -> {
-          workThreads.add(Thread.currentThread());
-          return result(i);
-        },
-        (i, r) -> emitted.add(new Emitted(i, r, Thread.currentThread())),
-        4, 2, i -> 1, 1_000);
+    DecisionWorkers.Pipeline<Integer, String> pipeline =
+        recordingInline(workThreads, emitted, 4);
 
     pipeline.add(0);
     pipeline.add(1);
@@ -92,13 +99,8 @@ class DecisionWorkersTest {
     Thread caller = Thread.currentThread();
     List<Thread> workThreads = new ArrayList<>();
     List<Emitted> emitted = new ArrayList<>();
-    DecisionWorkers.Pipeline<Integer, String> pipeline = workers(0).pipeline(
-        i -> {
-          workThreads.add(Thread.currentThread());
-          return result(i);
-        },
-        (i, r) -> emitted.add(new Emitted(i, r, Thread.currentThread())),
-        3, 2, i -> 1, 1_000);
+    DecisionWorkers.Pipeline<Integer, String> pipeline =
+        recordingInline(workThreads, emitted, 3);
 
     for (int i = 0; i < 100; i++) {
       pipeline.add(i);
