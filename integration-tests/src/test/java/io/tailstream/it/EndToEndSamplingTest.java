@@ -156,13 +156,8 @@ class EndToEndSamplingTest {
         long firstHalfSpans = firstHalf.stream().mapToLong(EndToEndSamplingTest::spanCount).sum();
         // Stop as soon as the first half is buffered: most traces are still waiting for spans
         // that are only in the second half.
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (app.metrics().registry().get("tailstream.spans.received").counter().count()
-            < firstHalfSpans && System.nanoTime() < deadline) {
-          Thread.sleep(50);
-        }
-        assertThat(app.metrics().registry().get("tailstream.spans.received").counter().count())
-            .isEqualTo((double) firstHalfSpans);
+        Pipelines.awaitCounter(app, "tailstream.spans.received", firstHalfSpans,
+            Duration.ofSeconds(120));
       }
       // A new instance with an empty state directory must restore the buffers from the
       // changelogs and carry on.

@@ -1,10 +1,14 @@
 package io.tailstream.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tailstream.app.SamplerApp;
 import io.tailstream.config.ConfigLoader;
 import io.tailstream.config.TailstreamConfig;
 import io.tailstream.demo.EmbeddedKafka;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -13,6 +17,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.KafkaStreams;
 
 /** What the integration tests share: a per-test sampler config with its topics, and a producer. */
 final class Pipelines {
@@ -125,5 +130,48 @@ final class Pipelines {
       }
       producer.flush();
     }
+  }
+
+  /**
+   * Waits until the counter {@code name} of {@code app} reaches {@code expected}, then asserts it
+   * is exactly that. Fails at once if Kafka Streams stopped, and on timeout names the state and
+   * shows where the app's stream and decision threads are, so a stall on a slow machine can be
+   * told from a lost record.
+   */
+  static void awaitCounter(SamplerApp app, String name, double expected, Duration timeout)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (count(app, name) < expected) {
+      KafkaStreams.State state = app.streams().state();
+      if (state == KafkaStreams.State.ERROR || state == KafkaStreams.State.NOT_RUNNING) {
+        throw new AssertionError(name + " stopped at " + count(app, name) + " of " + expected
+            + ": Kafka Streams is " + state + " (its log above says why)");
+      }
+      if (System.nanoTime() >= deadline) {
+        throw new AssertionError(name + " reached " + count(app, name) + " of " + expected
+            + " in " + timeout + "; Kafka Streams is " + state + "\n" + appThreads());
+      }
+      Thread.sleep(50);
+    }
+    assertThat(count(app, name)).as(name).isEqualTo(expected);
+  }
+
+  private static double count(SamplerApp app, String name) {
+    return app.metrics().registry().get(name).counter().count();
+  }
+
+  /** The stacks of the Kafka Streams and decision threads in this JVM. */
+  private static String appThreads() {
+    StringBuilder out = new StringBuilder();
+    Thread.getAllStackTraces().forEach((thread, stack) -> {
+      if (thread.getName().contains("StreamThread") || thread.getName().contains("decision")) {
+        out.append('"').append(thread.getName()).append("\" ").append(thread.getState())
+            .append('\n');
+        for (StackTraceElement frame : stack) {
+          out.append("    at ").append(frame).append('\n');
+        }
+      }
+    });
+    return out.toString();
   }
 }

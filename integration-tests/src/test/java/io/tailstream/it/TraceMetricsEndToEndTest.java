@@ -95,7 +95,8 @@ class TraceMetricsEndToEndTest {
         CommittedReader sampled = new CommittedReader(kafka, config.topics().sampled())) {
       decisions.pollUntil(() -> decisions.records.size() >= traces, Duration.ofSeconds(120));
       long expectedSpans = spans;
-      awaitCounter(app, "tailstream.spans.received", expectedSpans);
+      Pipelines.awaitCounter(app, "tailstream.spans.received", expectedSpans,
+          Duration.ofSeconds(120));
       decisions.drain(Duration.ofSeconds(3));
       sampled.drain(Duration.ofSeconds(2));
       for (ConsumerRecord<String, byte[]> r : sampled.records) {
@@ -195,16 +196,6 @@ class TraceMetricsEndToEndTest {
       total += Double.parseDouble(m.group(1));
     }
     return (long) total;
-  }
-
-  private static void awaitCounter(SamplerApp app, String name, double expected)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (System.nanoTime() < deadline
-        && app.metrics().registry().get(name).counter().count() < expected) {
-      Thread.sleep(100);
-    }
-    assertThat(app.metrics().registry().get(name).counter().count()).isEqualTo(expected);
   }
 
   private static String get(String url, String accept) throws Exception {
