@@ -169,7 +169,7 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
     boolean tooManySpans = appended.spanCount() > maxSpans;
     if (tooManySpans || appended.bytes() > maxTraceBytes) {
       if (state.deadlineMs() != Long.MAX_VALUE) {
-        deadlines.delete(StoreKeys.deadline(state.deadlineMs(), traceId));
+        remove(deadlines, StoreKeys.deadline(state.deadlineMs(), traceId));
       }
       metrics.traceOversized(tooManySpans ? "spans" : "bytes");
       startDecision(traceId, appended, CompletionReason.SPAN_LIMIT, now);
@@ -179,7 +179,7 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
     long deadline = deadlineOf(appended, now);
     if (deadline != state.deadlineMs()) {
       if (state.deadlineMs() != Long.MAX_VALUE) {
-        deadlines.delete(StoreKeys.deadline(state.deadlineMs(), traceId));
+        remove(deadlines, StoreKeys.deadline(state.deadlineMs(), traceId));
       }
       fileDeadline(deadline, traceId);
     }
@@ -237,7 +237,7 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
       metrics.punctuationBounded();
     }
     for (Bytes indexKey : due) {
-      deadlines.delete(indexKey);
+      remove(deadlines, indexKey);
       byte[] traceId = StoreKeys.traceIdOfDeadline(indexKey);
       byte[] stateBytes = states.get(Bytes.wrap(traceId));
       if (stateBytes == null) {
@@ -279,7 +279,7 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
   private void startDecision(byte[] traceId, TraceBufferState state, CompletionReason reason,
       long now) {
     byte[] all = drainFragments(traceId, state);
-    states.delete(Bytes.wrap(traceId));
+    remove(states, Bytes.wrap(traceId));
     metrics.buffered(taskId, -1, -state.bytes());
     pipeline.add(new Complete(traceId, TraceIds.toHex(traceId), state, reason, now, all));
   }
@@ -335,7 +335,7 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
       if (value != null) {
         parts.add(value);
         total += value.length - BufferedFragment.HEADER_BYTES;
-        fragments.delete(key);
+        remove(fragments, key);
       }
     }
     ByteBuffer out = ByteBuffer.allocate(total);
@@ -343,6 +343,14 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
       out.put(part, BufferedFragment.HEADER_BYTES, part.length - BufferedFragment.HEADER_BYTES);
     }
     return out.array();
+  }
+
+  /**
+   * Deletes {@code key}. A {@code null} put, not {@code delete}: Kafka Streams' {@code delete}
+   * reads the old value out of RocksDB to return it, and a fragment is kilobytes.
+   */
+  private static void remove(KeyValueStore<Bytes, byte[]> store, Bytes key) {
+    store.put(key, null);
   }
 
   private void followDecision(
