@@ -23,6 +23,17 @@ class StreamsSettingsTest {
   }
 
   @Test
+  void exactlyOnceCommitsOnceASecondAndAtLeastOnceKeepsKafkaStreamsDefault() {
+    assertThat(StreamsSettings.of(ConfigLoader.fromMap(Map.of())).get("commit.interval.ms"))
+        .isEqualTo(1_000);
+    assertThat(StreamsSettings.of(ConfigLoader.fromMap(
+        Map.of("processing-guarantee", "at_least_once"))).get("commit.interval.ms")).isNull();
+    assertThat(StreamsSettings.of(ConfigLoader.fromMap(
+        Map.of("kafka.properties.commit.interval.ms", "100"))).get("commit.interval.ms"))
+        .isEqualTo("100");
+  }
+
+  @Test
   void kafkaPropertiesOverrideTheDefaults() {
     Properties p = StreamsSettings.of(ConfigLoader.fromMap(Map.of(
         "kafka.properties.producer.compression.type", "zstd",
