@@ -13,7 +13,10 @@ import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
 public final class StreamsSettings {
   /** The Kafka Streams producer's {@code batch.size}, unless {@code kafka.properties} sets it. */
   static final int PRODUCER_BATCH_BYTES = 256 * 1024;
-  /** {@code commit.interval.ms} under exactly-once, unless {@code kafka.properties} sets it. */
+  /**
+   * {@code commit.interval.ms} under exactly-once when the input is partitioned by trace ID,
+   * unless {@code kafka.properties} sets it.
+   */
   static final int EXACTLY_ONCE_COMMIT_INTERVAL_MS = 1_000;
 
   private StreamsSettings() {}
@@ -27,11 +30,14 @@ public final class StreamsSettings {
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, config.processingGuarantee().streamsValue());
-    if (config.processingGuarantee() == TailstreamConfig.ProcessingGuarantee.EXACTLY_ONCE_V2) {
+    if (config.processingGuarantee() == TailstreamConfig.ProcessingGuarantee.EXACTLY_ONCE_V2
+        && config.input().partitionedByTraceId()) {
       // Kafka Streams commits every 100 ms under exactly-once: a transaction, with its markers on
       // every changelog and output partition written, ten times a second. A trace waits seconds
       // for its decision anyway; committing once a second makes the sampler about a fifth faster
       // (docs/benchmarks.md), and its output reaches read_committed consumers up to a second later.
+      // Not with the repartition step: a span crosses the repartition topic only when the
+      // transaction that wrote it commits, and the assembly stretches its timers by that delay.
       p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, EXACTLY_ONCE_COMMIT_INTERVAL_MS);
     }
     p.put(StreamsConfig.STATE_DIR_CONFIG, config.state().dir().toAbsolutePath().toString());

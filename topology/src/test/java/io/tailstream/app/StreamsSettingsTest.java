@@ -23,13 +23,17 @@ class StreamsSettingsTest {
   }
 
   @Test
-  void exactlyOnceCommitsOnceASecondAndAtLeastOnceKeepsKafkaStreamsDefault() {
-    assertThat(StreamsSettings.of(ConfigLoader.fromMap(Map.of())).get("commit.interval.ms"))
+  void exactlyOnceCommitsOnceASecondWithoutTheRepartitionStep() {
+    Map<String, String> partitioned = Map.of("input.partitioned-by-trace-id", "true");
+    assertThat(StreamsSettings.of(ConfigLoader.fromMap(partitioned)).get("commit.interval.ms"))
         .isEqualTo(1_000);
-    assertThat(StreamsSettings.of(ConfigLoader.fromMap(
-        Map.of("processing-guarantee", "at_least_once"))).get("commit.interval.ms")).isNull();
-    assertThat(StreamsSettings.of(ConfigLoader.fromMap(
-        Map.of("kafka.properties.commit.interval.ms", "100"))).get("commit.interval.ms"))
+    // With the repartition step, and under at_least_once, Kafka Streams' own default stays.
+    assertThat(StreamsSettings.of(ConfigLoader.fromMap(Map.of())).get("commit.interval.ms"))
+        .isNull();
+    assertThat(StreamsSettings.of(ConfigLoader.fromMap(Map.of("input.partitioned-by-trace-id",
+        "true", "processing-guarantee", "at_least_once"))).get("commit.interval.ms")).isNull();
+    assertThat(StreamsSettings.of(ConfigLoader.fromMap(Map.of("input.partitioned-by-trace-id",
+        "true", "kafka.properties.commit.interval.ms", "100"))).get("commit.interval.ms"))
         .isEqualTo("100");
   }
 

@@ -52,8 +52,8 @@ import picocli.CommandLine.Option;
  *
  * <ol>
  *   <li>{@code passthrough-by-trace}: a Kafka Streams app that copies the first topic to another
- *       topic unchanged, with the sampler's own settings ({@code exactly_once_v2}, commit
- *       interval, threads): the I/O limit;
+ *       topic unchanged, with the Kafka Streams settings of the sampler on the same input
+ *       ({@code exactly_once_v2}, commit interval, threads): the I/O limit;
  *   <li>{@code sampler-partitioned}: the sampler on the first topic with {@code
  *       input.partitioned-by-trace-id=true};
  *   <li>{@code passthrough-mixed} and {@code sampler-repartition}: the same on the second topic,
@@ -441,8 +441,10 @@ public final class EndToEndBench implements Callable<Integer> {
     String appId = "bench-" + run + "-" + nonce;
     String output = run + "-out";
     cluster.createTopics(partitions, output);
-    TailstreamConfig config = samplerConfig(run, appId, input, true, drainWait, drainRootGrace,
-        "5m");
+    // The Kafka Streams settings of the sampler run on the same input: they depend on whether
+    // the sampler has the repartition step (the commit interval).
+    TailstreamConfig config = samplerConfig(run, appId, input, layout == RecordLayout.BY_TRACE,
+        drainWait, drainRootGrace, "5m");
     Properties props = StreamsSettings.of(config);
     Map<TopicPartition, Long> end = cluster.endOffsets(input, partitions);
     AtomicLong records = new AtomicLong();
