@@ -14,7 +14,7 @@ import java.util.TreeMap;
  *
  * <p>Never answers "no" for a trace added within the window asked about. Each slice covers half
  * the retention and is dropped once it lies wholly before the retention, so the filters hold at
- * most about 1.5 retentions of decisions, 10 to 15 bits each. A filter that reaches its capacity
+ * most about 1.5 retentions of decisions, 10 to 20 bits each. A filter that reaches its capacity
  * is joined by one twice its size with half its false-positive rate (1% for the first), so a
  * slice answers "maybe" wrongly for under 2% of the traces it never saw. Not thread-safe: one per
  * task.

@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>In front of the store, a {@link DecidedTraceFilter} answers for the first span of nearly
  * every new trace that it was never decided, without a seek through the store's segments. The
- * filter lives on the heap, about 10 bits per remembered decision, and is rebuilt from the store
+ * filter lives on the heap, 10 to 20 bits per remembered decision, and is rebuilt from the store
  * whenever the cache is created: after a restore, a rebalance or a restart.
  */
 public final class DecisionCache {
