@@ -61,6 +61,26 @@ final class WireCursor {
   }
 
   long readVarint() {
+    // Tags, lengths and most numbers fit in one or two bytes: read those without the loop.
+    int p = position;
+    if (p < end) {
+      int first = buffer[p];
+      if (first >= 0) {
+        position = p + 1;
+        return first;
+      }
+      if (p + 1 < end) {
+        int second = buffer[p + 1];
+        if (second >= 0) {
+          position = p + 2;
+          return (first & 0x7f) | second << 7;
+        }
+      }
+    }
+    return readLongVarint();
+  }
+
+  private long readLongVarint() {
     long result = 0;
     for (int shift = 0; shift < 64; shift += 7) {
       if (position >= end) {
