@@ -22,7 +22,10 @@ enum OtlpMessage {
 
   /** How a field is encoded, and so how it is validated. */
   enum Kind {
-    VARINT(WireFormat.WIRETYPE_VARINT),
+    /** {@code int32}, {@code uint32} and enums, which protobuf-java reads as 32-bit varints. */
+    VARINT32(WireFormat.WIRETYPE_VARINT),
+    /** {@code int64} and {@code bool}, which protobuf-java reads as 64-bit varints. */
+    VARINT64(WireFormat.WIRETYPE_VARINT),
     FIXED32(WireFormat.WIRETYPE_FIXED32),
     FIXED64(WireFormat.WIRETYPE_FIXED64),
     STRING(WireFormat.WIRETYPE_LENGTH_DELIMITED),
@@ -47,7 +50,7 @@ enum OtlpMessage {
   static {
     RESOURCE.define(
         messages(1, "attributes", KEY_VALUE),
-        scalar(2, "dropped_attributes_count", Kind.VARINT),
+        scalar(2, "dropped_attributes_count", Kind.VARINT32),
         messages(3, "entity_refs", ENTITY_REF));
     ENTITY_REF.define(
         scalar(1, "schema_url", Kind.STRING),
@@ -58,33 +61,33 @@ enum OtlpMessage {
         scalar(1, "name", Kind.STRING),
         scalar(2, "version", Kind.STRING),
         messages(3, "attributes", KEY_VALUE),
-        scalar(4, "dropped_attributes_count", Kind.VARINT));
+        scalar(4, "dropped_attributes_count", Kind.VARINT32));
     KEY_VALUE.define(
         scalar(1, "key", Kind.STRING),
         message(2, "value", ANY_VALUE),
-        scalar(3, "key_strindex", Kind.VARINT));
+        scalar(3, "key_strindex", Kind.VARINT32));
     ANY_VALUE.define(
         scalar(1, "string_value", Kind.STRING),
-        scalar(2, "bool_value", Kind.VARINT),
-        scalar(3, "int_value", Kind.VARINT),
+        scalar(2, "bool_value", Kind.VARINT64),
+        scalar(3, "int_value", Kind.VARINT64),
         scalar(4, "double_value", Kind.FIXED64),
         message(5, "array_value", ARRAY_VALUE),
         message(6, "kvlist_value", KEY_VALUE_LIST),
         scalar(7, "bytes_value", Kind.BYTES),
-        scalar(8, "string_value_strindex", Kind.VARINT));
+        scalar(8, "string_value_strindex", Kind.VARINT32));
     ARRAY_VALUE.define(messages(1, "values", ANY_VALUE));
     KEY_VALUE_LIST.define(messages(1, "values", KEY_VALUE));
     SPAN_EVENT.define(
         scalar(1, "time_unix_nano", Kind.FIXED64),
         scalar(2, "name", Kind.STRING),
         messages(3, "attributes", KEY_VALUE),
-        scalar(4, "dropped_attributes_count", Kind.VARINT));
+        scalar(4, "dropped_attributes_count", Kind.VARINT32));
     SPAN_LINK.define(
         scalar(1, "trace_id", Kind.BYTES),
         scalar(2, "span_id", Kind.BYTES),
         scalar(3, "trace_state", Kind.STRING),
         messages(4, "attributes", KEY_VALUE),
-        scalar(5, "dropped_attributes_count", Kind.VARINT),
+        scalar(5, "dropped_attributes_count", Kind.VARINT32),
         scalar(6, "flags", Kind.FIXED32));
   }
 

@@ -43,7 +43,8 @@ final class OtlpMessageValidator {
       }
       int index = field.repeated() ? counts[number]++ : -1;
       switch (field.kind()) {
-        case VARINT -> reader.skipVarint(number);
+        case VARINT32 -> reader.skipVarint32(number);
+        case VARINT64 -> reader.skipVarint64(number);
         case FIXED32 -> reader.skipFixed32(number);
         case FIXED64 -> reader.skipFixed64(number);
         case BYTES -> reader.skipBytes(reader.readLength(field.name(), index));

@@ -321,7 +321,7 @@ public final class TraceSplitter {
               SPAN_DROPPED_ATTRIBUTES_COUNT,
               SPAN_DROPPED_EVENTS_COUNT,
               SPAN_DROPPED_LINKS_COUNT ->
-              reader.skipVarint(WireFormat.getTagFieldNumber(tag));
+              reader.skipVarint32(WireFormat.getTagFieldNumber(tag));
           case SPAN_FLAGS -> reader.skipFixed32(16);
           default -> reader.skipField(tag);
         }

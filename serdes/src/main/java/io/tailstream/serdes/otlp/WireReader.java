@@ -137,14 +137,29 @@ final class WireReader {
     return value;
   }
 
-  void skipVarint(int fieldNumber) throws MalformedProtobufException {
+  /**
+   * Skips a varint as protobuf-java reads {@code int32}, {@code uint32} and enum fields. These
+   * accept fewer ten-byte varints than {@link #skipVarint64}: protobuf-java's 64-bit read takes
+   * a tenth byte with its continuation bit set if its lowest bit is set too; its 32-bit read
+   * does not.
+   */
+  void skipVarint32(int fieldNumber) throws MalformedProtobufException {
+    skipVarint(fieldNumber, false);
+  }
+
+  /** Skips a varint as protobuf-java reads {@code int64}, {@code bool} and unknown fields. */
+  void skipVarint64(int fieldNumber) throws MalformedProtobufException {
+    skipVarint(fieldNumber, true);
+  }
+
+  private void skipVarint(int fieldNumber, boolean wide) throws MalformedProtobufException {
     int start = position;
     // Skip the common one-byte varint without building the error text of the slow path.
     if (start < end && buffer[start] >= 0) {
       position = start + 1;
       return;
     }
-    readRawVarint(start, true);
+    readRawVarint(start, wide);
     if (varintFailed) {
       throw varintFailure(start, "field " + fieldNumber);
     }
@@ -355,7 +370,7 @@ final class WireReader {
   void skipField(int tag) throws MalformedProtobufException {
     int number = WireFormat.getTagFieldNumber(tag);
     switch (WireFormat.getTagWireType(tag)) {
-      case WireFormat.WIRETYPE_VARINT -> skipVarint(number);
+      case WireFormat.WIRETYPE_VARINT -> skipVarint64(number);
       case WireFormat.WIRETYPE_FIXED64 -> skipFixed64(number);
       case WireFormat.WIRETYPE_LENGTH_DELIMITED -> skipBytes(readLength(null, number, -1));
       case WireFormat.WIRETYPE_START_GROUP -> skipGroup(number);

@@ -162,6 +162,41 @@ class TraceSplitterTest {
     assertThat(TraceSplitter.split(record).get(0).errorCount()).isEqualTo(1);
   }
 
+  /**
+   * protobuf-java's 64-bit varint read (int64, bool, unknown fields) takes a tenth byte whose
+   * continuation and lowest bits are both set; its 32-bit read (uint32, int32, enums) rejects it.
+   * Found by fuzzing: the splitter skipped a span's dropped_events_count as 64-bit.
+   */
+  @Test
+  void acceptsTenByteVarintsAsProtobufJavaDoesForEachFieldWidth() {
+    byte[] nineContinued = new byte[9];
+    Arrays.fill(nineContinued, (byte) 0x81);
+    int acceptedCount = 0;
+    int rejectedCount = 0;
+    for (int tenth : new int[] {0x00, 0x01, 0x7f, 0x80, 0x81, 0xff}) {
+      byte[] varint = concat(nineContinued, bytes(tenth));
+      List<byte[]> spanFields = new ArrayList<>();
+      for (int number : new int[] {6, 10, 12, 14, 100}) { // kind, dropped counts, unknown
+        spanFields.add(concat(WireBytes.varint(number << 3), varint));
+      }
+      for (int number : new int[] {2, 3, 8}) { // AnyValue bool_value, int_value, strindex
+        byte[] value = len(2, concat(WireBytes.varint(number << 3), varint));
+        spanFields.add(len(9, len(1, "k".getBytes(StandardCharsets.UTF_8)), value));
+      }
+      spanFields.add(len(9, concat(WireBytes.varint(3 << 3), varint))); // KeyValue key_strindex
+      for (byte[] field : spanFields) {
+        byte[] span = concat(span(1, 1, 0).build().toByteArray(), field);
+        if (assertSplitAgreesWithProtobuf(len(1, len(2, len(2, span))))) {
+          acceptedCount++;
+        } else {
+          rejectedCount++;
+        }
+      }
+    }
+    assertThat(acceptedCount).isPositive();
+    assertThat(rejectedCount).isPositive();
+  }
+
   @Test
   void yieldsNoFragmentsForValidRecordWithoutSpans() {
     TracesData noSpans =
