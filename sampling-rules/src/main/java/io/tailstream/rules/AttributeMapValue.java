@@ -43,6 +43,13 @@ final class AttributeMapValue extends StructValue<String, AttributeMapValue>
    */
   static final Object NEEDS_CONVERSION = new Object();
 
+  /** What {@link #matchString} returns when the key has no value, where CEL's selection fails. */
+  static final int ABSENT = -1;
+  /** What {@link #matchString} returns for a string value equal to none of the texts. */
+  static final int NO_MATCH = -2;
+  /** What {@link #matchString} returns for any other value: only its decoded value tells. */
+  static final int DECODE = -3;
+
   /** OTLP key-values that a lookup by key scans: parsed, or still in their wire form. */
   interface KeyValueSource {
     /**
@@ -66,6 +73,16 @@ final class AttributeMapValue extends StructValue<String, AttributeMapValue>
 
     /** All key-values, parsed. */
     List<KeyValue> keyValues();
+
+    /** Whether {@link #lookup} finds a value. */
+    default boolean has(String key) {
+      return lookup(key) != null;
+    }
+
+    /** As {@link AttributeMapValue#matchString}; this default leaves every value to decoding. */
+    default int matchString(String key, String[] texts, boolean[] textsAscii) {
+      return DECODE;
+    }
   }
 
   // Where lookups scan, or null for a value made from a converted map.
@@ -228,6 +245,25 @@ final class AttributeMapValue extends StructValue<String, AttributeMapValue>
     }
     Object value = source.lookup((String) key);
     return value == NEEDS_CONVERSION ? entries().get(key) : value;
+  }
+
+  /**
+   * Whether {@code key} has a value, as {@code get(key) != null}, without decoding the value where
+   * its form allows.
+   */
+  boolean hasValue(String key) {
+    Map<String, Object> converted = entries;
+    return converted != null ? converted.get(key) != null : source.has(key);
+  }
+
+  /**
+   * Compares the value of {@code key} with string constants without decoding it where its form
+   * allows: the index of the first of {@code texts} it equals, {@link #NO_MATCH} for a string
+   * equal to none, {@link #ABSENT} if the key has no value, or {@link #DECODE} when only {@link
+   * #get} can tell. {@code textsAscii[i]} says whether {@code texts[i]} is ASCII.
+   */
+  int matchString(String key, String[] texts, boolean[] textsAscii) {
+    return entries != null ? DECODE : source.matchString(key, texts, textsAscii);
   }
 
   /** Parsed key-values. */

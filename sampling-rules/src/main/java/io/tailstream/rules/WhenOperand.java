@@ -198,20 +198,47 @@ abstract class WhenOperand {
 
   /** {@code span.attributes[key]} or {@code span.resource[key]}: {@link #MISSING} when absent. */
   static WhenOperand attribute(SpanSource source, boolean resource, String key) {
-    return new WhenOperand() {
-      @Override
-      Object read(TraceVariables variables, SpanView span) {
-        // As CEL's selection: a key whose value is empty is no key (see AttributeMapValue).
-        Object value = attributes(variables, span, source, resource).get(key);
-        return value != null ? value : MISSING;
-      }
+    return new Attribute(source, resource, key);
+  }
 
-      @Override
-      public String toString() {
-        return source + (resource ? ".resource[" : ".attributes[") + ValueFormatter.literal(key)
-            + ']';
-      }
-    };
+  /** One attribute, which a predicate may also compare without reading it (see {@link #map}). */
+  static final class Attribute extends WhenOperand {
+    private final SpanSource source;
+    private final boolean resource;
+    private final String key;
+
+    private Attribute(SpanSource source, boolean resource, String key) {
+      this.source = source;
+      this.resource = resource;
+      this.key = key;
+    }
+
+    String key() {
+      return key;
+    }
+
+    /** The attribute map the value is read from. */
+    AttributeMapValue map(TraceVariables variables, SpanView span) {
+      return attributes(variables, span, source, resource);
+    }
+
+    @Override
+    Object read(TraceVariables variables, SpanView span) {
+      // As CEL's selection: a key whose value is empty is no key (see AttributeMapValue).
+      Object value = map(variables, span).get(key);
+      return value != null ? value : MISSING;
+    }
+
+    @Override
+    public String toString() {
+      return source + (resource ? ".resource[" : ".attributes[") + ValueFormatter.literal(key)
+          + ']';
+    }
+  }
+
+  /** The value of a constant operand, or null for any other operand. */
+  static Object constantValue(WhenOperand operand) {
+    return operand instanceof Constant constant ? constant.value : null;
   }
 
   private static final class Constant extends WhenOperand {

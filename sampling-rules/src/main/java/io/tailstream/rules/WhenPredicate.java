@@ -170,6 +170,14 @@ abstract class WhenPredicate {
   /** CEL's {@code ==} or {@code !=} on any two values, which never fails on values that exist. */
   static WhenPredicate equality(Relation relation, WhenOperand left, WhenOperand right) {
     boolean negated = relation == Relation.NOT_EQUALS;
+    if (left instanceof WhenOperand.Attribute attribute
+        && WhenOperand.constantValue(right) instanceof String text) {
+      return stringMatch(attribute, List.of(text), negated, left + " " + relation + " " + right);
+    }
+    if (right instanceof WhenOperand.Attribute attribute
+        && WhenOperand.constantValue(left) instanceof String text) {
+      return stringMatch(attribute, List.of(text), negated, left + " " + relation + " " + right);
+    }
     return new WhenPredicate() {
       @Override
       Result test(TraceVariables variables, SpanView span) {
@@ -240,6 +248,13 @@ abstract class WhenPredicate {
 
   /** {@code value in [constants]}. */
   static WhenPredicate inList(WhenOperand value, List<Object> constants) {
+    if (value instanceof WhenOperand.Attribute attribute
+        && !constants.isEmpty()
+        && constants.stream().allMatch(String.class::isInstance)) {
+      List<String> texts = constants.stream().map(String.class::cast).toList();
+      return stringMatch(
+          attribute, texts, false, value + " in " + ValueFormatter.format(constants));
+    }
     return new WhenPredicate() {
       @Override
       Result test(TraceVariables variables, SpanView span) {
@@ -258,6 +273,45 @@ abstract class WhenPredicate {
   }
 
   /**
+   * An attribute {@code ==} a string constant (or {@code !=}, if {@code negated}), or {@code in} a
+   * list of string constants: compared as UTF-8 bytes where the attribute is a plain string on the
+   * wire, with CEL's equality on the decoded value otherwise. {@code description} is its {@code
+   * toString}.
+   */
+  private static WhenPredicate stringMatch(
+      WhenOperand.Attribute attribute, List<String> texts, boolean negated, String description) {
+    String[] textArray = texts.toArray(String[]::new);
+    boolean[] ascii = new boolean[textArray.length];
+    for (int i = 0; i < textArray.length; i++) {
+      ascii[i] = WireCursor.isAscii(textArray[i]);
+    }
+    List<Object> constants = List.copyOf(texts);
+    return new WhenPredicate() {
+      @Override
+      Result test(TraceVariables variables, SpanView span) {
+        AttributeMapValue map = attribute.map(variables, span);
+        int match = map.matchString(attribute.key(), textArray, ascii);
+        if (match == AttributeMapValue.ABSENT) {
+          return Result.ERROR;
+        }
+        if (match == AttributeMapValue.DECODE) {
+          Object value = map.get(attribute.key());
+          if (value == null) {
+            return Result.ERROR;
+          }
+          return Result.of(CelComparisons.inList(value, constants) != negated);
+        }
+        return Result.of((match >= 0) != negated);
+      }
+
+      @Override
+      public String toString() {
+        return description;
+      }
+    };
+  }
+
+  /**
    * {@code key in span.attributes} or {@code key in span.resource}, for a key of type string:
    * whether the key has a value.
    */
@@ -269,7 +323,8 @@ abstract class WhenPredicate {
         if (!(k instanceof String)) {
           return Result.ERROR;
         }
-        return Result.of(WhenOperand.attributes(variables, span, source, resource).get(k) != null);
+        return Result.of(
+            WhenOperand.attributes(variables, span, source, resource).hasValue((String) k));
       }
 
       @Override

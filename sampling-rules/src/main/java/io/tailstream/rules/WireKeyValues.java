@@ -56,18 +56,40 @@ final class WireKeyValues implements AttributeMapValue.KeyValueSource {
     this.fieldTag = WireCursor.tag(fieldNumber, WireCursor.LENGTH_DELIMITED);
   }
 
+  // What a scan for a key's first set value does with it.
+  private static final int READ_ANY = 0;
+  private static final int READ_STRING = 1;
+  private static final int TEST_PRESENCE = 2;
+  private static final int MATCH_TEXTS = 3;
+
   @Override
   public Object lookup(String key) {
-    return first(key, false);
+    return first(key, READ_ANY, null, null);
   }
 
   @Override
   public String firstString(String key) {
-    return (String) first(key, true);
+    return (String) first(key, READ_STRING, null, null);
   }
 
-  /** The value of the first key-value with this key whose value is set (and a string). */
-  private Object first(String key, boolean onlyStrings) {
+  @Override
+  public boolean has(String key) {
+    return first(key, TEST_PRESENCE, null, null) != null;
+  }
+
+  @Override
+  public int matchString(String key, String[] texts, boolean[] textsAscii) {
+    Object match = first(key, MATCH_TEXTS, texts, textsAscii);
+    return match == null ? AttributeMapValue.ABSENT : (Integer) match;
+  }
+
+  /**
+   * Scans for the first key-value with this key whose value is set (and a string, for {@link
+   * #READ_STRING}), and returns what {@code mode} asks of it: the value; {@link Boolean#TRUE} for
+   * {@link #TEST_PRESENCE}; for {@link #MATCH_TEXTS}, what {@link #matchString} returns. Null if
+   * there is none.
+   */
+  private Object first(String key, int mode, String[] texts, boolean[] textsAscii) {
     boolean ascii = WireCursor.isAscii(key);
     int[] found = index;
     if (found == null && !looked) {
@@ -76,7 +98,7 @@ final class WireKeyValues implements AttributeMapValue.KeyValueSource {
       Entries entries = new Entries();
       int[] entry = new int[INDEX_WIDTH];
       while (entries.next(entry, 0)) {
-        Object value = valueIfMatches(entry, 0, key, ascii, onlyStrings);
+        Object value = valueIfMatches(entry, 0, key, ascii, mode, texts, textsAscii);
         if (value != null) {
           return value;
         }
@@ -85,7 +107,7 @@ final class WireKeyValues implements AttributeMapValue.KeyValueSource {
     }
     found = index();
     for (int i = 0; i < indexLength; i += INDEX_WIDTH) {
-      Object value = valueIfMatches(found, i, key, ascii, onlyStrings);
+      Object value = valueIfMatches(found, i, key, ascii, mode, texts, textsAscii);
       if (value != null) {
         return value;
       }
@@ -93,16 +115,76 @@ final class WireKeyValues implements AttributeMapValue.KeyValueSource {
     return null;
   }
 
-  private Object valueIfMatches(int[] entries, int i, String key, boolean ascii,
-      boolean onlyStrings) {
+  private Object valueIfMatches(int[] entries, int i, String key, boolean ascii, int mode,
+      String[] texts, boolean[] textsAscii) {
     if (entries[i + VALUE_COUNT] == 0 || !hasKey(entries, i, key, ascii)) {
       return null; // a value not set is left out, so a later duplicate may count
+    }
+    if (mode >= TEST_PRESENCE && entries[i + VALUE_COUNT] == 1) {
+      // A value of the usual shape is set, and a string one compares as bytes, without decoding.
+      int start = entries[i + VALUE_START];
+      int end = entries[i + VALUE_END];
+      int stringLength = plainStringLength(start, end);
+      if (stringLength >= 0) {
+        return mode == TEST_PRESENCE
+            ? Boolean.TRUE
+            : (Object) matchIndex(start + 2, stringLength, texts, textsAscii);
+      }
+      if (mode == TEST_PRESENCE && isPlainScalar(start, end)) {
+        return Boolean.TRUE;
+      }
     }
     // protobuf merges repeated occurrences of a message field: let it.
     Object value = entries[i + VALUE_COUNT] > 1
         ? AttributeMapValue.scalarOrMarker(parse(entries, i).getValue())
         : scalar(entries[i + VALUE_START], entries[i + VALUE_END]);
-    return value != null && (!onlyStrings || value instanceof String) ? value : null;
+    if (value == null || (mode == READ_STRING && !(value instanceof String))) {
+      return null;
+    }
+    return switch (mode) {
+      case TEST_PRESENCE -> Boolean.TRUE;
+      case MATCH_TEXTS -> AttributeMapValue.DECODE;
+      default -> value;
+    };
+  }
+
+  /**
+   * The length of the string of an {@code AnyValue} that holds one {@code string_value} with a
+   * one-byte length and nothing else, or -1 for any other value.
+   */
+  private int plainStringLength(int start, int end) {
+    if (end - start < 2 || buffer[start] != STRING) {
+      return -1;
+    }
+    int length = buffer[start + 1];
+    return length >= 0 && start + 2 + length == end ? length : -1;
+  }
+
+  /** Whether an {@code AnyValue} holds one bool, int (of at most nine bytes) or double. */
+  private boolean isPlainScalar(int start, int end) {
+    int tag = end - start >= 2 ? buffer[start] : 0;
+    if (tag == DOUBLE) {
+      return end - start == 1 + Long.BYTES;
+    }
+    if ((tag != BOOL && tag != INT) || end - start > 10 || buffer[end - 1] < 0) {
+      return false;
+    }
+    for (int p = start + 1; p < end - 1; p++) {
+      if (buffer[p] >= 0) {
+        return false; // the varint ends before the value does: something follows it
+      }
+    }
+    return true;
+  }
+
+  /** The index of the first of {@code texts} that the UTF-8 bytes spell, or NO_MATCH. */
+  private int matchIndex(int start, int length, String[] texts, boolean[] textsAscii) {
+    for (int t = 0; t < texts.length; t++) {
+      if (WireCursor.utf8Equals(buffer, start, length, texts[t], textsAscii[t])) {
+        return t;
+      }
+    }
+    return AttributeMapValue.NO_MATCH;
   }
 
   @Override

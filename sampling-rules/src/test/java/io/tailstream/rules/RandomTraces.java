@@ -58,6 +58,8 @@ final class RandomTraces {
           "",
           "a",
           "z",
+          "göld",
+          "x".repeat(130), // a length of two bytes on the wire
           0L,
           1L,
           -1L,
