@@ -92,11 +92,16 @@ public final class EndToEndBench implements Callable<Integer> {
       description = "Spans in the pre-loaded workload (default: ${DEFAULT-VALUE}).")
   long spans;
 
-  @Option(names = "--warmup-spans", defaultValue = "400000", paramLabel = "N",
-      description = "Spans of the warm-up workload (another seed) that every drain run first"
-          + " drains, unmeasured, so that JIT compilation is not measured; 0 for none"
-          + " (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--warmup-spans", defaultValue = "2000000", paramLabel = "N",
+      description = "Spans of the warm-up workload (another seed) that every drain run's"
+          + " application drains, unmeasured, before the first measured run, so that JIT"
+          + " compilation is not measured; 0 for none (default: ${DEFAULT-VALUE}).")
   long warmupSpans;
+
+  @Option(names = "--warmup-rounds", defaultValue = "1", paramLabel = "N",
+      description = "How many times every drain run's application drains the warm-up workload,"
+          + " all of them before the first measured run (default: ${DEFAULT-VALUE}).")
+  int warmupRounds;
 
   @Option(names = "--runs", split = ",", defaultValue = "all", paramLabel = "RUN",
       description = "Runs, in this order whatever the order given: passthrough-by-trace,"
@@ -218,29 +223,22 @@ public final class EndToEndBench implements Callable<Integer> {
       if (needsInput) {
         workload = preload();
       }
+      warmUp(selected);
       Map<String, Results.Drain> byRun = new HashMap<>();
       for (String run : selected) {
         switch (run) {
           case "passthrough-by-trace":
-            warmUp(() -> drainPassThrough(run + "-warmup", WARMUP_BY_TRACE, warmup,
-                RecordLayout.BY_TRACE));
             record(drains, byRun,
                 drainPassThrough(run, TOPIC_BY_TRACE, loaded, RecordLayout.BY_TRACE));
             break;
           case "sampler-partitioned":
-            warmUp(() -> drainSampler(run + "-warmup", WARMUP_BY_TRACE, warmup,
-                RecordLayout.BY_TRACE, true));
             record(drains, byRun,
                 drainSampler(run, TOPIC_BY_TRACE, loaded, RecordLayout.BY_TRACE, true));
             break;
           case "passthrough-mixed":
-            warmUp(() -> drainPassThrough(run + "-warmup", WARMUP_MIXED, warmup,
-                RecordLayout.MIXED));
             record(drains, byRun, drainPassThrough(run, TOPIC_MIXED, loaded, RecordLayout.MIXED));
             break;
           case "sampler-repartition":
-            warmUp(() -> drainSampler(run + "-warmup", WARMUP_MIXED, warmup, RecordLayout.MIXED,
-                false));
             record(drains, byRun,
                 drainSampler(run, TOPIC_MIXED, loaded, RecordLayout.MIXED, false));
             break;
@@ -269,6 +267,7 @@ public final class EndToEndBench implements Callable<Integer> {
             rulesFile == null ? "the benchmarks' 10 rules" : rulesFile.toString(),
             "exactly_once_v2", drainWait, drainRootGrace, latencyWait, latencyRootGrace,
             latencySeconds, latencyLoad, heapWait, heapSpans, warmup == null ? 0 : warmupSpans,
+            warmupRounds,
             rocksDbMemory, samplerOverrides),
         workload, drains, Results.ratios(drains), latencies, heap);
     String markdown = Results.markdown(report);
@@ -300,14 +299,36 @@ public final class EndToEndBench implements Callable<Integer> {
     return ordered;
   }
 
-  /** Runs a drain on the warm-up workload, if there is one, and reports it as unmeasured. */
-  private void warmUp(Callable<Results.Drain> drain) throws Exception {
+  /**
+   * Drains the warm-up workload, unmeasured, with every selected drain run's application, {@code
+   * --warmup-rounds} times, before any measured run: the JVM compiles the code of all of them,
+   * the broker's included, before the first measurement, whatever the order of the runs.
+   */
+  private void warmUp(List<String> selected) throws Exception {
     if (warmup == null) {
       return;
     }
-    Results.Drain d = drain.call();
-    if (!d.complete()) {
-      throw new IllegalStateException("the warm-up run " + d.run() + " did not complete");
+    for (int round = 1; round <= warmupRounds; round++) {
+      for (String run : selected) {
+        String name = run + "-warmup" + (warmupRounds > 1 ? "-" + round : "");
+        Results.Drain d;
+        switch (run) {
+          case "passthrough-by-trace" -> d = drainPassThrough(name, WARMUP_BY_TRACE, warmup,
+              RecordLayout.BY_TRACE);
+          case "sampler-partitioned" -> d = drainSampler(name, WARMUP_BY_TRACE, warmup,
+              RecordLayout.BY_TRACE, true);
+          case "passthrough-mixed" -> d = drainPassThrough(name, WARMUP_MIXED, warmup,
+              RecordLayout.MIXED);
+          case "sampler-repartition" -> d = drainSampler(name, WARMUP_MIXED, warmup,
+              RecordLayout.MIXED, false);
+          default -> {
+            continue; // latency and heap runs have no warm-up of their own
+          }
+        }
+        if (!d.complete()) {
+          throw new IllegalStateException("the warm-up run " + d.run() + " did not complete");
+        }
+      }
     }
   }
 
@@ -396,8 +417,10 @@ public final class EndToEndBench implements Callable<Integer> {
     double deadLettered;
     try (SamplerApp app = SamplerApp.start(config)) {
       MeterRegistry r = app.metrics().registry();
-      awaitRunning(app.streams());
+      // No wait for RUNNING first: with several stream threads a follow-up rebalance can keep
+      // the state from RUNNING while records are already processed, and start would be late.
       start = awaitStart(() -> sum(r, "tailstream.spans.received") > 0, app.streams());
+      probe.markStart();
       long deadline = start + TimeUnit.SECONDS.toNanos(runTimeoutSeconds);
       long nextProgress = start + TimeUnit.SECONDS.toNanos(5);
       while (true) {
@@ -458,8 +481,8 @@ public final class EndToEndBench implements Callable<Integer> {
         new KafkaStreams(new PassThroughTopology(input, output, records).get(), props);
     try {
       streams.start();
-      awaitRunning(streams);
-      start = awaitStart(() -> records.get() > 0, streams);
+      start = awaitStart(() -> records.get() > 0, streams); // not awaitRunning: see above
+      probe.markStart();
       long deadline = start + TimeUnit.SECONDS.toNanos(runTimeoutSeconds);
       while (true) {
         long now = System.nanoTime();

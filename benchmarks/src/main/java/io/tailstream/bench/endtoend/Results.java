@@ -54,7 +54,7 @@ final class Results {
   record Settings(long spanTarget, int partitions, int streamThreads, long seed, String rules,
       String processingGuarantee, String drainWait, String drainRootGrace, String latencyWait,
       String latencyRootGrace, int latencySeconds, double latencyLoad, String heapWait,
-      long heapSpans, long warmupSpans, String rocksDbMemory,
+      long heapSpans, long warmupSpans, int warmupRounds, String rocksDbMemory,
       Map<String, String> samplerOverrides) {}
 
   /** The pre-loaded workload. */
@@ -114,8 +114,10 @@ final class Results {
         s.partitions(), s.streamThreads(), s.processingGuarantee(), s.rules(), s.seed(),
         s.rocksDbMemory(),
         s.drainWait(), s.drainRootGrace(), s.warmupSpans() > 0
-            ? String.format(Locale.ROOT, "every drain run first drained %,d warm-up spans"
-                + " (seed %d), unmeasured", s.warmupSpans(), s.seed() + 1)
+            ? String.format(Locale.ROOT, "before the first measured run, every drain run's"
+                + " application drained %,d warm-up spans (seed %d) %s, unmeasured",
+                s.warmupSpans(), s.seed() + 1,
+                s.warmupRounds() == 1 ? "once" : s.warmupRounds() + " times")
             : "no warm-up")
         + (s.samplerOverrides().isEmpty() ? ""
             : " Sampler config overrides: " + s.samplerOverrides() + "."));
@@ -132,23 +134,27 @@ final class Results {
       line(md, "## Drain throughput");
       line(md, "");
       line(md, "| run | input | spans/s | seconds | all read after s | traces decided | kept |"
-          + " peak heap | max heap after GC | peak RSS | complete |");
-      line(md, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+          + " peak heap | max heap after GC | peak RSS | CPU cores | JIT cores | complete |");
+      line(md, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
       for (Drain d : r.drains()) {
         line(md, String.format(Locale.ROOT, "| %s | %s | %,.0f | %.1f | %s | %s | %s | %s | %s |"
-                + " %s%s | %s |", d.run(), d.input(), d.spansPerSecond(), d.seconds(),
+                + " %s%s | %s | %s | %s |", d.run(), d.input(), d.spansPerSecond(), d.seconds(),
             d.ingestSeconds() < 0 ? "-" : String.format(Locale.ROOT, "%.1f", d.ingestSeconds()),
             d.traces() < 0 ? "-" : String.format(Locale.ROOT, "%,d / %,d", d.decided(),
                 d.traces()),
             d.kept() < 0 ? "-" : String.format(Locale.ROOT, "%,d", d.kept()),
             mb(d.memory().heapPeak()), mb(d.memory().heapMaxAfterGc()), mb(d.memory().rssPeak()),
-            d.memory().rssPeakIsRun() ? "" : " (process)", d.complete() ? "yes" : "NO"));
+            d.memory().rssPeakIsRun() ? "" : " (process)", cores(d.memory().cpuCores()),
+            cores(d.memory().jitCores()), d.complete() ? "yes" : "NO"));
       }
       line(md, "");
       line(md, "spans/s: spans / seconds from the first span read to the last trace decided"
           + " (sampler) or the last output record committed (pass-through). All read after: when"
           + " the sampler had read every span. Heap and RSS are the whole JVM, broker included;"
-          + " \"(process)\" marks an RSS peak that could not be reset per run.");
+          + " \"(process)\" marks an RSS peak that could not be reset per run. CPU cores: the"
+          + " whole process's CPU time during the run divided by its length (the machine's cores"
+          + " are the limit); JIT cores: the part of it the JIT compiler threads took, which a"
+          + " long-running sampler does not pay.");
       if (!r.ratios().isEmpty()) {
         line(md, "");
         line(md, "| ratio | measured | target | met |");
@@ -230,6 +236,10 @@ final class Results {
 
   static String mb(long bytes) {
     return bytes < 0 ? "n/a" : String.format(Locale.ROOT, "%,.0f MB", bytes / 1048576.0);
+  }
+
+  static String cores(double cores) {
+    return cores < 0 ? "n/a" : String.format(Locale.ROOT, "%.2f", cores);
   }
 
   private static void line(StringBuilder md, String line) {
