@@ -22,6 +22,10 @@ import java.util.regex.Pattern;
  * removed, and what identifiers remain, other than function calls and keywords, are metric names.
  */
 final class DashboardQueries {
+  /** The dashboard the Helm chart ships (and installs with {@code grafanaDashboard.enabled}). */
+  static final Path SHIPPED =
+      Path.of("..", "deploy", "helm", "tailstream", "dashboards", "tailstream.json");
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private static final Pattern STRING = Pattern.compile("\"(?:[^\"\\\\]|\\\\.)*\""

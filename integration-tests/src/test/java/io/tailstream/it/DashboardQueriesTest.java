@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The dashboard query extractor, on handcrafted PromQL and on the shipped dashboard. */
 class DashboardQueriesTest {
-  private static final Path DASHBOARD = Path.of("..", "deploy", "grafana", "tailstream.json");
+  private static final Path DASHBOARD = DashboardQueries.SHIPPED;
 
   @TempDir Path dir;
 

@@ -125,8 +125,7 @@ class TraceMetricsEndToEndTest {
     assertThat(keptTraces).containsAll(scrapedExemplars);
 
     // 3. The dashboard queries only metrics that exist.
-    Set<String> dashboard = DashboardQueries.metricNames(
-        Path.of("..", "deploy", "grafana", "tailstream.json"));
+    Set<String> dashboard = DashboardQueries.metricNames(DashboardQueries.SHIPPED);
     assertThat(DashboardQueries.prometheusMetricNames(scrape)).containsAll(dashboard);
 
     // 4. The metrics topic decodes as OTLP; the last cumulative export counts every span.

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.List;
@@ -67,6 +69,40 @@ class ChartRenderTest {
     }
 
     assertThat(kinds).containsAll(OPTIONAL_KINDS);
+  }
+
+  @Test
+  void grafanaDashboardConfigMapCarriesTheShippedDashboardForTheSidecar() throws IOException {
+    assertThat(HelmChart.renderDefaults().find("ConfigMap", "tailstream-dashboard")).isEmpty();
+
+    JsonNode configMap = HelmChart.render(null, Map.of("kafka.bootstrapServers",
+            HelmChart.BOOTSTRAP, "grafanaDashboard.enabled", "true"))
+        .get("ConfigMap", "tailstream-dashboard");
+
+    assertThat(configMap.at("/metadata/labels/grafana_dashboard").asText()).isEqualTo("1");
+    assertThat(configMap.at("/metadata/namespace").asText()).isEqualTo(HelmChart.NAMESPACE);
+    ObjectMapper json = new ObjectMapper();
+    JsonNode shipped = json.readTree(HelmChart.DIR.resolve("dashboards/tailstream.json").toFile());
+    assertThat(json.readTree(configMap.at("/data/tailstream.json").asText())).isEqualTo(shipped);
+    assertThat(shipped.path("panels").size()).isGreaterThan(5);
+  }
+
+  @Test
+  void grafanaDashboardTakesTheSidecarsLabelANamespaceAndAnnotations() {
+    JsonNode configMap = HelmChart.render(null, Map.of("kafka.bootstrapServers",
+            HelmChart.BOOTSTRAP, "grafanaDashboard.enabled", "true",
+            "grafanaDashboard.label", "example.com/dashboard",
+            "grafanaDashboard.labelValue", "tailstream",
+            "grafanaDashboard.namespace", "monitoring",
+            "grafanaDashboard.annotations.grafana_folder", "Tracing"))
+        .get("ConfigMap", "tailstream-dashboard");
+
+    assertThat(configMap.at("/metadata/labels/example.com~1dashboard").asText())
+        .isEqualTo("tailstream");
+    assertThat(configMap.at("/metadata/labels/grafana_dashboard").isMissingNode()).isTrue();
+    assertThat(configMap.at("/metadata/namespace").asText()).isEqualTo("monitoring");
+    assertThat(configMap.at("/metadata/annotations/grafana_folder").asText())
+        .isEqualTo("Tracing");
   }
 
   @Test
