@@ -147,9 +147,10 @@ final class MemoryProbe implements AutoCloseable {
   }
 
   /**
-   * CPU time of the JIT compiler threads in milliseconds, from {@code /proc/self/task/<tid>/stat} (the
-   * compiler threads are hidden from Java's thread list), or -1 off Linux. Ticks are taken as
-   * 10 ms, the {@code USER_HZ} of Linux on x86 and arm64.
+   * CPU time of the JIT compiler threads in milliseconds, from {@code
+   * /proc/self/task/<tid>/stat} (the compiler threads are hidden from Java's thread list), or -1
+   * off Linux. Ticks are taken as 10 ms, the {@code USER_HZ} of Linux on x86 and arm64. A
+   * compiler thread that the JVM stops between two readings takes its time with it.
    */
   private static long jitMillis() {
     long ticks = 0;
