@@ -71,13 +71,21 @@ import picocli.CommandLine.Option;
     description = "End-to-end load benchmark of the sampler against a pass-through Kafka Streams"
         + " app, on an embedded broker.")
 public final class EndToEndBench implements Callable<Integer> {
-  private static final Set<String> RUNS = new LinkedHashSet<>(List.of("passthrough-by-trace",
-      "sampler-partitioned", "passthrough-mixed", "sampler-repartition", "latency-partitioned",
-      "latency-repartition", "heap"));
+  private static final List<String> DRAIN_RUNS = List.of("passthrough-by-trace",
+      "sampler-partitioned", "passthrough-mixed", "sampler-repartition");
+  private static final List<String> LATENCY_RUNS =
+      List.of("latency-partitioned", "latency-repartition");
+  /** Every run, in the order they run. */
+  private static final Set<String> RUNS = new LinkedHashSet<>(DRAIN_RUNS);
+
+  static {
+    RUNS.addAll(LATENCY_RUNS);
+    RUNS.add("heap");
+  }
+
   private static final Map<String, List<String>> GROUPS = Map.of(
-      "drain", List.of("passthrough-by-trace", "sampler-partitioned", "passthrough-mixed",
-          "sampler-repartition"),
-      "latency", List.of("latency-partitioned", "latency-repartition"),
+      "drain", DRAIN_RUNS,
+      "latency", LATENCY_RUNS,
       "all", List.copyOf(RUNS));
   private static final String TOPIC_BY_TRACE = "bench-spans-by-trace";
   private static final String TOPIC_MIXED = "bench-spans-mixed";
@@ -227,34 +235,14 @@ public final class EndToEndBench implements Callable<Integer> {
       Map<String, Results.Drain> byRun = new HashMap<>();
       for (String run : selected) {
         switch (run) {
-          case "passthrough-by-trace":
-            record(drains, byRun,
-                drainPassThrough(run, TOPIC_BY_TRACE, loaded, RecordLayout.BY_TRACE));
-            break;
-          case "sampler-partitioned":
-            record(drains, byRun,
-                drainSampler(run, TOPIC_BY_TRACE, loaded, RecordLayout.BY_TRACE, true));
-            break;
-          case "passthrough-mixed":
-            record(drains, byRun, drainPassThrough(run, TOPIC_MIXED, loaded, RecordLayout.MIXED));
-            break;
-          case "sampler-repartition":
-            record(drains, byRun,
-                drainSampler(run, TOPIC_MIXED, loaded, RecordLayout.MIXED, false));
-            break;
-          case "latency-partitioned":
-            latency(run, TOPIC_BY_TRACE, true, byRun.get("sampler-partitioned"))
-                .ifPresent(latencies::add);
-            break;
-          case "latency-repartition":
-            latency(run, TOPIC_MIXED, false, byRun.get("sampler-repartition"))
-                .ifPresent(latencies::add);
-            break;
-          case "heap":
-            heap = heap();
-            break;
-          default:
-            throw new IllegalStateException("unknown run " + run);
+          case "passthrough-by-trace", "sampler-partitioned", "passthrough-mixed",
+              "sampler-repartition" -> record(drains, byRun, drain(run, run, false));
+          case "latency-partitioned" -> latency(run, TOPIC_BY_TRACE, true,
+              byRun.get("sampler-partitioned")).ifPresent(latencies::add);
+          case "latency-repartition" -> latency(run, TOPIC_MIXED, false,
+              byRun.get("sampler-repartition")).ifPresent(latencies::add);
+          case "heap" -> heap = heap();
+          default -> throw new IllegalStateException("unknown run " + run);
         }
       }
     } finally {
@@ -310,26 +298,35 @@ public final class EndToEndBench implements Callable<Integer> {
     }
     for (int round = 1; round <= warmupRounds; round++) {
       for (String run : selected) {
-        String name = run + "-warmup" + (warmupRounds > 1 ? "-" + round : "");
-        Results.Drain d;
-        switch (run) {
-          case "passthrough-by-trace" -> d = drainPassThrough(name, WARMUP_BY_TRACE, warmup,
-              RecordLayout.BY_TRACE);
-          case "sampler-partitioned" -> d = drainSampler(name, WARMUP_BY_TRACE, warmup,
-              RecordLayout.BY_TRACE, true);
-          case "passthrough-mixed" -> d = drainPassThrough(name, WARMUP_MIXED, warmup,
-              RecordLayout.MIXED);
-          case "sampler-repartition" -> d = drainSampler(name, WARMUP_MIXED, warmup,
-              RecordLayout.MIXED, false);
-          default -> {
-            continue; // latency and heap runs have no warm-up of their own
-          }
+        if (!DRAIN_RUNS.contains(run)) {
+          continue; // latency and heap runs have no warm-up of their own
         }
+        Results.Drain d = drain(run, run + "-warmup" + (warmupRounds > 1 ? "-" + round : ""),
+            true);
         if (!d.complete()) {
           throw new IllegalStateException("the warm-up run " + d.run() + " did not complete");
         }
       }
     }
+  }
+
+  /**
+   * Runs the drain run {@code run} as {@code name}, on the warm-up workload or the measured one.
+   */
+  private Results.Drain drain(String run, String name, boolean warm) throws Exception {
+    InputLoader.Loaded workload = warm ? warmup : loaded;
+    String byTrace = warm ? WARMUP_BY_TRACE : TOPIC_BY_TRACE;
+    String mixed = warm ? WARMUP_MIXED : TOPIC_MIXED;
+    return switch (run) {
+      case "passthrough-by-trace" ->
+          drainPassThrough(name, byTrace, workload, RecordLayout.BY_TRACE);
+      case "sampler-partitioned" ->
+          drainSampler(name, byTrace, workload, RecordLayout.BY_TRACE, true);
+      case "passthrough-mixed" -> drainPassThrough(name, mixed, workload, RecordLayout.MIXED);
+      case "sampler-repartition" ->
+          drainSampler(name, mixed, workload, RecordLayout.MIXED, false);
+      default -> throw new IllegalArgumentException("not a drain run: " + run);
+    };
   }
 
   private static void record(List<Results.Drain> drains, Map<String, Results.Drain> byRun,
