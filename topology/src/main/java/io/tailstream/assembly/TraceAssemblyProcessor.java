@@ -104,7 +104,7 @@ public final class TraceAssemblyProcessor implements Processor<Bytes, byte[], St
   }
 
   /** A fifth of the shortest completion timer, between 50 ms and 1 s. */
-  static Duration punctuationInterval(TailstreamConfig.Decision d) {
+  public static Duration punctuationInterval(TailstreamConfig.Decision d) {
     long shortest = Math.min(d.idleTimeout().toMillis(), d.rootGrace().toMillis());
     return Duration.ofMillis(Math.max(50, Math.min(1000, shortest / 5)));
   }

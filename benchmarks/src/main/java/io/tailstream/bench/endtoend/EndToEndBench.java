@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.distribution.HistogramSnapshot;
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 import io.tailstream.app.SamplerApp;
 import io.tailstream.app.StreamsSettings;
+import io.tailstream.assembly.TraceAssemblyProcessor;
 import io.tailstream.bench.workload.BenchRules;
 import io.tailstream.bench.workload.ExportSchedule;
 import io.tailstream.bench.workload.RecordLayout;
@@ -40,6 +41,7 @@ import java.util.stream.Stream;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -54,10 +56,13 @@ import picocli.CommandLine.Option;
  *   <li>{@code passthrough-by-trace}: a Kafka Streams app that copies the first topic to another
  *       topic unchanged, with the Kafka Streams settings of the sampler on the same input
  *       ({@code exactly_once_v2}, commit interval, threads): the I/O limit;
+ *   <li>{@code floor-by-trace}: the floor of the design ({@link BufferFloorTopology}): every
+ *       record written to a persistent, changelogged store and read back and deleted {@code
+ *       decision.wait} later, nothing else;
  *   <li>{@code sampler-partitioned}: the sampler on the first topic with {@code
  *       input.partitioned-by-trace-id=true};
- *   <li>{@code passthrough-mixed} and {@code sampler-repartition}: the same on the second topic,
- *       the sampler with its repartition step;
+ *   <li>{@code passthrough-mixed}, {@code floor-mixed} and {@code sampler-repartition}: the same
+ *       on the second topic, the floor and the sampler with a repartition step;
  *   <li>{@code latency-partitioned} and {@code latency-repartition}: the sampler fed at a fixed
  *       share (50%) of its measured drain rate, for the decision delay;
  *   <li>{@code heap}: the sampler buffering 1,000,000 spans with a 10-minute {@code
@@ -72,7 +77,8 @@ import picocli.CommandLine.Option;
         + " app, on an embedded broker.")
 public final class EndToEndBench implements Callable<Integer> {
   private static final List<String> DRAIN_RUNS = List.of("passthrough-by-trace",
-      "sampler-partitioned", "passthrough-mixed", "sampler-repartition");
+      "floor-by-trace", "sampler-partitioned", "passthrough-mixed", "floor-mixed",
+      "sampler-repartition");
   private static final List<String> LATENCY_RUNS =
       List.of("latency-partitioned", "latency-repartition");
   /** Every run, in the order they run. */
@@ -113,7 +119,8 @@ public final class EndToEndBench implements Callable<Integer> {
 
   @Option(names = "--runs", split = ",", defaultValue = "all", paramLabel = "RUN",
       description = "Runs, in this order whatever the order given: passthrough-by-trace,"
-          + " sampler-partitioned, passthrough-mixed, sampler-repartition, latency-partitioned,"
+          + " floor-by-trace, sampler-partitioned, passthrough-mixed, floor-mixed,"
+          + " sampler-repartition, latency-partitioned,"
           + " latency-repartition, heap; or the groups drain, latency, all"
           + " (default: ${DEFAULT-VALUE}).")
   List<String> runs;
@@ -235,8 +242,9 @@ public final class EndToEndBench implements Callable<Integer> {
       Map<String, Results.Drain> byRun = new HashMap<>();
       for (String run : selected) {
         switch (run) {
-          case "passthrough-by-trace", "sampler-partitioned", "passthrough-mixed",
-              "sampler-repartition" -> record(drains, byRun, drain(run, run, false));
+          case "passthrough-by-trace", "floor-by-trace", "sampler-partitioned",
+              "passthrough-mixed", "floor-mixed", "sampler-repartition" ->
+              record(drains, byRun, drain(run, run, false));
           case "latency-partitioned" -> latency(run, TOPIC_BY_TRACE, true,
               byRun.get("sampler-partitioned")).ifPresent(latencies::add);
           case "latency-repartition" -> latency(run, TOPIC_MIXED, false,
@@ -320,9 +328,11 @@ public final class EndToEndBench implements Callable<Integer> {
     return switch (run) {
       case "passthrough-by-trace" ->
           drainPassThrough(name, byTrace, workload, RecordLayout.BY_TRACE);
+      case "floor-by-trace" -> drainFloor(name, byTrace, workload, RecordLayout.BY_TRACE);
       case "sampler-partitioned" ->
           drainSampler(name, byTrace, workload, RecordLayout.BY_TRACE, true);
       case "passthrough-mixed" -> drainPassThrough(name, mixed, workload, RecordLayout.MIXED);
+      case "floor-mixed" -> drainFloor(name, mixed, workload, RecordLayout.MIXED);
       case "sampler-repartition" ->
           drainSampler(name, mixed, workload, RecordLayout.MIXED, false);
       default -> throw new IllegalArgumentException("not a drain run: " + run);
@@ -458,24 +468,57 @@ public final class EndToEndBench implements Callable<Integer> {
 
   private Results.Drain drainPassThrough(String run, String input, InputLoader.Loaded workload,
       RecordLayout layout) throws Exception {
-    String appId = "bench-" + run + "-" + nonce;
     String output = run + "-out";
     cluster.createTopics(partitions, output);
-    // The Kafka Streams settings of the sampler run on the same input: they depend on whether
-    // the sampler has the repartition step (the commit interval).
-    TailstreamConfig config = samplerConfig(run, appId, input, layout == RecordLayout.BY_TRACE,
-        drainWait, drainRootGrace, "5m");
-    Properties props = StreamsSettings.of(config);
     Map<TopicPartition, Long> end = cluster.endOffsets(input, partitions);
     AtomicLong records = new AtomicLong();
     say("[%s] pass-through %s -> %s...", run, input, output);
+    return drainBaseline(run, "pass-through", input, workload, layout,
+        new PassThroughTopology(input, output, records).get(), records,
+        appId -> cluster.committedUpTo(appId, end), output);
+  }
+
+  private Results.Drain drainFloor(String run, String input, InputLoader.Loaded workload,
+      RecordLayout layout) throws Exception {
+    AtomicLong read = new AtomicLong();
+    AtomicLong drained = new AtomicLong();
+    long records = workload.records().get(layout);
+    TailstreamConfig.Decision decision = samplerConfig(run, "-", input,
+        layout == RecordLayout.BY_TRACE, drainWait, drainRootGrace, "5m").decision();
+    say("[%s] buffer floor on %s...", run, input);
+    return drainBaseline(run, "buffer floor", input, workload, layout,
+        new BufferFloorTopology(input, layout != RecordLayout.BY_TRACE, partitions,
+            decision.idleTimeout(), TraceAssemblyProcessor.punctuationInterval(decision), read,
+            drained).get(), read, appId -> drained.get() >= records);
+  }
+
+  /** Whether a baseline application has finished, given its application ID. */
+  @FunctionalInterface
+  private interface Finished {
+    boolean test(String appId) throws Exception;
+  }
+
+  /**
+   * Drains the input with a baseline application: {@code topology} with the Kafka Streams
+   * settings of the sampler run on the same input, which depend on whether the sampler has the
+   * repartition step (the commit interval).
+   *
+   * @param records counts the records the topology has read
+   * @param done whether the application has finished, given its application ID
+   * @param topics output topics to delete afterwards
+   */
+  private Results.Drain drainBaseline(String run, String app, String input,
+      InputLoader.Loaded workload, RecordLayout layout, Topology topology, AtomicLong records,
+      Finished done, String... topics) throws Exception {
+    String appId = "bench-" + run + "-" + nonce;
+    Properties props = StreamsSettings.of(samplerConfig(run, appId, input,
+        layout == RecordLayout.BY_TRACE, drainWait, drainRootGrace, "5m"));
     MemoryProbe probe = MemoryProbe.start();
     MemoryProbe.Usage usage;
     long start;
     long finished;
     boolean complete;
-    KafkaStreams streams =
-        new KafkaStreams(new PassThroughTopology(input, output, records).get(), props);
+    KafkaStreams streams = new KafkaStreams(topology, props);
     try {
       streams.start();
       start = awaitStart(() -> records.get() > 0, streams); // not awaitRunning: see above
@@ -483,7 +526,7 @@ public final class EndToEndBench implements Callable<Integer> {
       long deadline = start + TimeUnit.SECONDS.toNanos(runTimeoutSeconds);
       while (true) {
         long now = System.nanoTime();
-        complete = cluster.committedUpTo(appId, end);
+        complete = done.test(appId);
         if (complete || now > deadline || streams.state() == KafkaStreams.State.ERROR) {
           finished = now;
           break;
@@ -496,9 +539,9 @@ public final class EndToEndBench implements Callable<Integer> {
       streams.close(SamplerApp.CLOSE_TIMEOUT);
       streams.cleanUp();
     }
-    cleanUp(run, appId, output);
+    cleanUp(run, appId, topics);
     double seconds = (finished - start) / 1e9;
-    Results.Drain d = new Results.Drain(run, "pass-through", input, workload.spans(),
+    Results.Drain d = new Results.Drain(run, app, input, workload.spans(),
         workload.records().get(layout), -1, seconds, workload.spans() / seconds, -1, -1, -1, 0,
         complete && records.get() >= workload.records().get(layout), usage);
     say("[%s] %,.0f spans/s (%.1f s)%s", run, d.spansPerSecond(), seconds,
