@@ -2,19 +2,13 @@ package io.tailstream.bench.endtoend;
 
 import io.tailstream.demo.EmbeddedKafka;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ListOffsetsResult;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 
 /** The embedded broker and the admin calls the runs need. */
 final class BenchCluster implements AutoCloseable {
@@ -60,35 +54,6 @@ final class BenchCluster implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-  }
-
-  /** The end offset of every partition of {@code topic}. */
-  Map<TopicPartition, Long> endOffsets(String topic, int partitions)
-      throws InterruptedException, ExecutionException, TimeoutException {
-    Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-    for (int p = 0; p < partitions; p++) {
-      request.put(new TopicPartition(topic, p), OffsetSpec.latest());
-    }
-    Map<TopicPartition, Long> out = new HashMap<>();
-    for (Map.Entry<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> e :
-        admin.listOffsets(request).all().get(30, TimeUnit.SECONDS).entrySet()) {
-      out.put(e.getKey(), e.getValue().offset());
-    }
-    return out;
-  }
-
-  /** Whether consumer group {@code group} has committed every offset up to {@code end}. */
-  boolean committedUpTo(String group, Map<TopicPartition, Long> end)
-      throws InterruptedException, ExecutionException, TimeoutException {
-    Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
-        .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
-    for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
-      OffsetAndMetadata c = committed.get(e.getKey());
-      if (e.getValue() > 0 && (c == null || c.offset() < e.getValue())) {
-        return false;
-      }
-    }
-    return true;
   }
 
   @Override
