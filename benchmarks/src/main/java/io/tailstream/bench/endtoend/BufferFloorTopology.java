@@ -18,6 +18,7 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
@@ -41,16 +42,16 @@ final class BufferFloorTopology implements Supplier<Topology> {
   private final Duration wait;
   private final Duration punctuation;
   private final AtomicLong read;
-  private final AtomicLong drained;
+  private final Progress drained;
 
   /**
    * @param wait how long each record stays in the store
    * @param punctuation how often the store is scanned for records due
    * @param read counts records written to the store
-   * @param drained counts records read back and deleted
+   * @param drained the distinct records read back and deleted
    */
   BufferFloorTopology(String input, boolean repartition, int partitions, Duration wait,
-      Duration punctuation, AtomicLong read, AtomicLong drained) {
+      Duration punctuation, AtomicLong read, Progress drained) {
     this.input = input;
     this.repartition = repartition;
     this.partitions = partitions;
@@ -81,17 +82,17 @@ final class BufferFloorTopology implements Supplier<Topology> {
 
   /** Buffers every record for {@code waitMs} in the store; the queue of keys is on the heap. */
   private static final class Buffer implements Processor<byte[], byte[], Void, Void> {
-    private record Pending(Bytes key, long dueMs) {}
+    private record Pending(Bytes key, int partition, long offset, long dueMs) {}
 
     private final long waitMs;
     private final Duration punctuation;
     private final AtomicLong read;
-    private final AtomicLong drained;
+    private final Progress drained;
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private KeyValueStore<Bytes, byte[]> store;
     private ProcessorContext<Void, Void> context;
 
-    Buffer(long waitMs, Duration punctuation, AtomicLong read, AtomicLong drained) {
+    Buffer(long waitMs, Duration punctuation, AtomicLong read, Progress drained) {
       this.waitMs = waitMs;
       this.punctuation = punctuation;
       this.read = read;
@@ -107,21 +108,22 @@ final class BufferFloorTopology implements Supplier<Topology> {
 
     @Override
     public void process(Record<byte[], byte[]> record) {
-      long offset = context.recordMetadata().map(m -> m.offset()).orElse(read.get());
-      Bytes key = Bytes.wrap(ByteBuffer.allocate(Long.BYTES).putLong(offset).array());
+      RecordMetadata meta = context.recordMetadata().orElseThrow();
+      Bytes key = Bytes.wrap(ByteBuffer.allocate(Long.BYTES).putLong(meta.offset()).array());
       store.put(key, record.value());
-      pending.add(new Pending(key, context.currentSystemTimeMs() + waitMs));
+      pending.add(new Pending(key, meta.partition(), meta.offset(),
+          context.currentSystemTimeMs() + waitMs));
       read.incrementAndGet();
     }
 
     private void drainDue(long now) {
       while (!pending.isEmpty() && pending.peek().dueMs() <= now) {
-        Bytes key = pending.poll().key();
-        if (store.get(key) == null) {
+        Pending due = pending.poll();
+        if (store.get(due.key()) == null) {
           throw new IllegalStateException("buffered record missing from the store");
         }
-        store.put(key, null); // as the sampler deletes: no read of the old value
-        drained.incrementAndGet();
+        store.put(due.key(), null); // as the sampler deletes: no read of the old value
+        drained.finished(due.partition(), due.offset());
       }
     }
   }

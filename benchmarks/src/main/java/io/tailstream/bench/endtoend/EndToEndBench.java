@@ -470,34 +470,27 @@ public final class EndToEndBench implements Callable<Integer> {
     String output = run + "-out";
     cluster.createTopics(partitions, output);
     AtomicLong records = new AtomicLong();
-    long expected = workload.records().get(layout);
+    Progress written = new Progress();
     say("[%s] pass-through %s -> %s...", run, input, output);
     // Done when the last record has been handed to the producer, as the sampler is done when
     // its last trace is decided: waiting for the commit instead would add up to one commit
     // interval (1 s by trace ID) to a run of 3 to 4 s, depending on where the last tick falls.
     return drainBaseline(run, "pass-through", input, workload, layout,
-        new PassThroughTopology(input, output, records).get(), records,
-        appId -> records.get() >= expected, output);
+        new PassThroughTopology(input, output, records, written).get(), records, written,
+        output);
   }
 
   private Results.Drain drainFloor(String run, String input, InputLoader.Loaded workload,
       RecordLayout layout) throws Exception {
     AtomicLong read = new AtomicLong();
-    AtomicLong drained = new AtomicLong();
-    long records = workload.records().get(layout);
+    Progress drained = new Progress();
     TailstreamConfig.Decision decision = samplerConfig(run, "-", input,
         layout == RecordLayout.BY_TRACE, drainWait, drainRootGrace, "5m").decision();
     say("[%s] buffer floor on %s...", run, input);
     return drainBaseline(run, "buffer floor", input, workload, layout,
         new BufferFloorTopology(input, layout != RecordLayout.BY_TRACE, partitions,
             decision.idleTimeout(), TraceAssemblyProcessor.punctuationInterval(decision), read,
-            drained).get(), read, appId -> drained.get() >= records);
-  }
-
-  /** Whether a baseline application has finished, given its application ID. */
-  @FunctionalInterface
-  private interface Finished {
-    boolean test(String appId) throws Exception;
+            drained).get(), read, drained);
   }
 
   /**
@@ -506,12 +499,13 @@ public final class EndToEndBench implements Callable<Integer> {
    * repartition step (the commit interval).
    *
    * @param records counts the records the topology has read
-   * @param done whether the application has finished, given its application ID
+   * @param done the distinct records the topology has finished with; the run ends when that is
+   *     every input record
    * @param topics output topics to delete afterwards
    */
   private Results.Drain drainBaseline(String run, String app, String input,
       InputLoader.Loaded workload, RecordLayout layout, Topology topology, AtomicLong records,
-      Finished done, String... topics) throws Exception {
+      Progress done, String... topics) throws Exception {
     String appId = "bench-" + run + "-" + nonce;
     Properties props = StreamsSettings.of(samplerConfig(run, appId, input,
         layout == RecordLayout.BY_TRACE, drainWait, drainRootGrace, "5m"));
@@ -528,7 +522,7 @@ public final class EndToEndBench implements Callable<Integer> {
       long deadline = start + TimeUnit.SECONDS.toNanos(runTimeoutSeconds);
       while (true) {
         long now = System.nanoTime();
-        complete = done.test(appId);
+        complete = done.count() >= workload.records().get(layout);
         if (complete || now > deadline || streams.state() == KafkaStreams.State.ERROR) {
           finished = now;
           break;
@@ -538,14 +532,13 @@ public final class EndToEndBench implements Callable<Integer> {
       usage = probe.stop();
     } finally {
       probe.close();
-      streams.close(SamplerApp.CLOSE_TIMEOUT);
-      streams.cleanUp();
+      closeAfterRebalance(run, streams);
     }
     cleanUp(run, appId, topics);
     double seconds = (finished - start) / 1e9;
     Results.Drain d = new Results.Drain(run, app, input, workload.spans(),
         workload.records().get(layout), -1, seconds, workload.spans() / seconds, -1, -1, -1, 0,
-        complete && records.get() >= workload.records().get(layout), usage);
+        complete, usage);
     say("[%s] %,.0f spans/s (%.1f s)%s", run, d.spansPerSecond(), seconds,
         d.complete() ? "" : " INCOMPLETE");
     return d;
@@ -679,6 +672,24 @@ public final class EndToEndBench implements Callable<Integer> {
             + streams.state());
       }
       Thread.sleep(20);
+    }
+  }
+
+  /**
+   * Closes a baseline application, first letting a rebalance in progress finish (untimed): with
+   * several stream threads a drain can end during the follow-up rebalance, and a close then
+   * outlasts any reasonable timeout.
+   */
+  private void closeAfterRebalance(String run, KafkaStreams streams) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (streams.state() == KafkaStreams.State.REBALANCING && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    if (streams.close(SamplerApp.CLOSE_TIMEOUT)) {
+      streams.cleanUp();
+    } else {
+      say("[%s] did not close within %s; its state directory is deleted anyway", run,
+          SamplerApp.CLOSE_TIMEOUT);
     }
   }
 

@@ -8,6 +8,9 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
+import org.apache.kafka.streams.processor.api.FixedKeyRecord;
 
 /**
  * The baseline: reads every input record and writes it unchanged (key, value and headers) to
@@ -22,22 +25,42 @@ final class PassThroughTopology implements Supplier<Topology> {
   private final String input;
   private final String output;
   private final AtomicLong records;
+  private final Progress written;
 
   /**
    * @param records counts the records read, so that the benchmark sees when work starts
+   * @param written the distinct records handed to the producer
    */
-  PassThroughTopology(String input, String output, AtomicLong records) {
+  PassThroughTopology(String input, String output, AtomicLong records, Progress written) {
     this.input = input;
     this.output = output;
     this.records = records;
+    this.written = written;
   }
 
   @Override
   public Topology get() {
     StreamsBuilder builder = new StreamsBuilder();
     builder.stream(input, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(SOURCE))
-        .peek((key, value) -> records.incrementAndGet(), Named.as(COUNT))
+        .processValues(Count::new, Named.as(COUNT))
         .to(output, Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(SINK));
     return builder.build();
+  }
+
+  /** Counts each record and forwards it unchanged; the sink node sends it before the next. */
+  private final class Count implements FixedKeyProcessor<byte[], byte[], byte[]> {
+    private FixedKeyProcessorContext<byte[], byte[]> context;
+
+    @Override
+    public void init(FixedKeyProcessorContext<byte[], byte[]> context) {
+      this.context = context;
+    }
+
+    @Override
+    public void process(FixedKeyRecord<byte[], byte[]> record) {
+      records.incrementAndGet();
+      context.forward(record);
+      context.recordMetadata().ifPresent(m -> written.finished(m.partition(), m.offset()));
+    }
   }
 }
