@@ -70,19 +70,28 @@ final class BufferFloorTopology implements Supplier<Topology> {
     if (repartition) {
       // Kafka Streams drops null-keyed records at a repartition topic: number them instead.
       AtomicLong keys = new AtomicLong();
-      stream = stream.selectKey(
-          (key, value) -> ByteBuffer.allocate(Long.BYTES).putLong(keys.getAndIncrement()).array(),
-          Named.as("floor-key")).repartition(Repartitioned.with(Serdes.ByteArray(), Serdes.ByteArray())
-          .withName("floor-repartition").withNumberOfPartitions(partitions));
+      stream = stream
+          .selectKey((key, value) -> longBytes(keys.getAndIncrement()), Named.as("floor-key"))
+          .repartition(Repartitioned.with(Serdes.ByteArray(), Serdes.ByteArray())
+              .withName("floor-repartition").withNumberOfPartitions(partitions));
     }
     stream.process(() -> new Buffer(wait.toMillis(), punctuation, read, drained),
         Named.as("floor-buffer"), STORE);
     return builder.build();
   }
 
+  private static byte[] longBytes(long value) {
+    return ByteBuffer.allocate(Long.BYTES).putLong(value).array();
+  }
+
   /** Buffers every record for {@code waitMs} in the store; the queue of keys is on the heap. */
   private static final class Buffer implements Processor<byte[], byte[], Void, Void> {
-    private record Pending(Bytes key, int partition, long offset, long dueMs) {}
+    /** A buffered record, stored under its offset, and when it is due. */
+    private record Pending(int partition, long offset, long dueMs) {
+      Bytes key() {
+        return Bytes.wrap(longBytes(offset));
+      }
+    }
 
     private final long waitMs;
     private final Duration punctuation;
@@ -109,20 +118,21 @@ final class BufferFloorTopology implements Supplier<Topology> {
     @Override
     public void process(Record<byte[], byte[]> record) {
       RecordMetadata meta = context.recordMetadata().orElseThrow();
-      Bytes key = Bytes.wrap(ByteBuffer.allocate(Long.BYTES).putLong(meta.offset()).array());
-      store.put(key, record.value());
-      pending.add(new Pending(key, meta.partition(), meta.offset(),
-          context.currentSystemTimeMs() + waitMs));
+      Pending buffered = new Pending(meta.partition(), meta.offset(),
+          context.currentSystemTimeMs() + waitMs);
+      store.put(buffered.key(), record.value());
+      pending.add(buffered);
       read.incrementAndGet();
     }
 
     private void drainDue(long now) {
       while (!pending.isEmpty() && pending.peek().dueMs() <= now) {
         Pending due = pending.poll();
-        if (store.get(due.key()) == null) {
+        Bytes key = due.key();
+        if (store.get(key) == null) {
           throw new IllegalStateException("buffered record missing from the store");
         }
-        store.put(due.key(), null); // as the sampler deletes: no read of the old value
+        store.put(key, null); // as the sampler deletes: no read of the old value
         drained.finished(due.partition(), due.offset());
       }
     }

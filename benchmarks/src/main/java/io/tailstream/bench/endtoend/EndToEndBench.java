@@ -37,6 +37,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -469,55 +470,56 @@ public final class EndToEndBench implements Callable<Integer> {
       RecordLayout layout) throws Exception {
     String output = run + "-out";
     cluster.createTopics(partitions, output);
-    AtomicLong records = new AtomicLong();
     Progress written = new Progress();
     say("[%s] pass-through %s -> %s...", run, input, output);
     // Done when the last record has been handed to the producer, as the sampler is done when
     // its last trace is decided: waiting for the commit instead would add up to one commit
     // interval (1 s by trace ID) to a run of 3 to 4 s, depending on where the last tick falls.
     return drainBaseline(run, "pass-through", input, workload, layout,
-        new PassThroughTopology(input, output, records, written).get(), records, written,
-        output);
+        decision -> new PassThroughTopology(input, output, written).get(),
+        () -> written.count() > 0, written, output);
   }
 
   private Results.Drain drainFloor(String run, String input, InputLoader.Loaded workload,
       RecordLayout layout) throws Exception {
     AtomicLong read = new AtomicLong();
     Progress drained = new Progress();
-    TailstreamConfig.Decision decision = samplerConfig(run, "-", input,
-        layout == RecordLayout.BY_TRACE, drainWait, drainRootGrace, "5m").decision();
     say("[%s] buffer floor on %s...", run, input);
     return drainBaseline(run, "buffer floor", input, workload, layout,
-        new BufferFloorTopology(input, layout != RecordLayout.BY_TRACE, partitions,
+        decision -> new BufferFloorTopology(input, layout != RecordLayout.BY_TRACE, partitions,
             decision.idleTimeout(), TraceAssemblyProcessor.punctuationInterval(decision), read,
-            drained).get(), read, drained);
+            drained).get(),
+        () -> read.get() > 0, drained);
   }
 
   /**
-   * Drains the input with a baseline application: {@code topology} with the Kafka Streams
-   * settings of the sampler run on the same input, which depend on whether the sampler has the
-   * repartition step (the commit interval).
+   * Drains the input with a baseline application, run with the Kafka Streams settings of the
+   * sampler run on the same input, which depend on whether the sampler has the repartition step
+   * (the commit interval).
    *
-   * @param records counts the records the topology has read
-   * @param done the distinct records the topology has finished with; the run ends when that is
-   *     every input record
+   * @param topology the application, given the sampler run's decision settings
+   * @param started whether the application has read its first record
+   * @param done the distinct records the application has finished with; the run ends when that
+   *     is every input record
    * @param topics output topics to delete afterwards
    */
   private Results.Drain drainBaseline(String run, String app, String input,
-      InputLoader.Loaded workload, RecordLayout layout, Topology topology, AtomicLong records,
+      InputLoader.Loaded workload, RecordLayout layout,
+      Function<TailstreamConfig.Decision, Topology> topology, BooleanSupplier started,
       Progress done, String... topics) throws Exception {
     String appId = "bench-" + run + "-" + nonce;
-    Properties props = StreamsSettings.of(samplerConfig(run, appId, input,
-        layout == RecordLayout.BY_TRACE, drainWait, drainRootGrace, "5m"));
+    TailstreamConfig config = samplerConfig(run, appId, input, layout == RecordLayout.BY_TRACE,
+        drainWait, drainRootGrace, "5m");
+    Properties props = StreamsSettings.of(config);
     MemoryProbe probe = MemoryProbe.start();
     MemoryProbe.Usage usage;
     long start;
     long finished;
     boolean complete;
-    KafkaStreams streams = new KafkaStreams(topology, props);
+    KafkaStreams streams = new KafkaStreams(topology.apply(config.decision()), props);
     try {
       streams.start();
-      start = awaitStart(() -> records.get() > 0, streams); // not awaitRunning: see above
+      start = awaitStart(started, streams); // not awaitRunning: see above
       probe.markStart();
       long deadline = start + TimeUnit.SECONDS.toNanos(runTimeoutSeconds);
       while (true) {
